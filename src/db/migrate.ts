@@ -1,0 +1,38 @@
+import { migrations } from "../sql.ts";
+import type { Db } from "./db.ts";
+
+// Any constant shared by every regstat process: they queue on it while one of them migrates.
+const MIGRATION_LOCK = 0x7265_6773; // "regs"
+
+/** Applies each pending migration in its own transaction, one process at a time. */
+export async function migrate(db: Db): Promise<number[]> {
+  const applied: number[] = [];
+  for (const migration of migrations) {
+    const ran = await db.transaction(async (tx) => {
+      await tx.query("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+      await tx.query("create schema if not exists regstat");
+      await tx.query(
+        `create table if not exists regstat.schema_migrations (
+           version integer primary key, name text not null, applied timestamptz not null default now())`,
+      );
+      const done = await tx.query("select 1 from regstat.schema_migrations where version = $1", [migration.version]);
+      if (done.length) return false;
+      await tx.exec(migration.text);
+      await tx.query("insert into regstat.schema_migrations (version, name) values ($1, $2)", [
+        migration.version,
+        migration.name,
+      ]);
+      return true;
+    });
+    if (ran) applied.push(migration.version);
+  }
+  return applied;
+}
+
+export async function pendingMigrations(db: Db): Promise<number> {
+  const rows = await db.query<{ version: number }>(
+    "select version from regstat.schema_migrations",
+  ).catch(() => []);
+  const have = new Set(rows.map((r) => r.version));
+  return migrations.filter((m) => !have.has(m.version)).length;
+}

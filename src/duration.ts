@@ -1,0 +1,11 @@
+const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "90s", "15m", "1h", "90d", "250ms" or "0" to milliseconds; undefined when not a duration. */
+export function parseDuration(text: string): number | undefined {
+  if (text.trim() === "0") return 0;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!match) return undefined;
+  return Math.round(Number(match[1]) * units[match[2]!]!);
+}
+
+export const durationHelp = 'a duration such as "250ms", "90s", "15m", "1h", "30d", or "0"';
