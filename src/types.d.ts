@@ -2,3 +2,13 @@ declare module "*.sql" {
   const text: string;
   export default text;
 }
+
+// Files embedded with `with { type: "file" }`: their path, inside the compiled executable or on disk.
+declare module "*.wasm" {
+  const path: string;
+  export default path;
+}
+declare module "*.data" {
+  const path: string;
+  export default path;
+}

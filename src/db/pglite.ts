@@ -7,11 +7,12 @@ import dataPath from "../../node_modules/@electric-sql/pglite/dist/pglite.data" 
 import { INT8, NUMERIC, toNumber, type Db, type Queryable } from "./db.ts";
 
 const compile = async (path: string) => WebAssembly.compile(await Bun.file(path).arrayBuffer());
+let modules: Promise<[WebAssembly.Module, WebAssembly.Module]> | undefined;
 
 /** Embedded PostgreSQL in `dataDir`, or in memory when dataDir is undefined (tests). */
 export async function openPglite(dataDir: string | undefined): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const [pgliteWasmModule, initdbWasmModule] = await Promise.all([compile(wasmPath), compile(initdbPath)]);
+  const [pgliteWasmModule, initdbWasmModule] = await (modules ??= Promise.all([compile(wasmPath), compile(initdbPath)]));
   const pg = await PGlite.create({
     dataDir,
     pgliteWasmModule,

@@ -48,6 +48,10 @@ export function connectionOptions(conn: string): { url?: string; options: Option
   return { options };
 }
 
+const JSONB = 3802;
+const JSON_OID = 114;
+const asJsonText = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
+
 export function openPostgres(conn: string, extra: { max?: number } = {}): Db {
   const { url, options } = connectionOptions(conn);
   const settings: Options = {
@@ -60,6 +64,9 @@ export function openPostgres(conn: string, extra: { max?: number } = {}): Db {
     types: {
       int8: { to: INT8, from: [INT8], serialize: String, parse: toNumber },
       numeric: { to: NUMERIC, from: [NUMERIC], serialize: String, parse: toNumber },
+      // Queries take their batches as JSON text (`$1::jsonb`), the same text PGlite is given.
+      jsonb: { to: JSONB, from: [JSONB], serialize: asJsonText, parse: JSON.parse },
+      json: { to: JSON_OID, from: [JSON_OID], serialize: asJsonText, parse: JSON.parse },
     },
   };
   const sql = url ? postgres(url, settings) : postgres(settings);

@@ -1,0 +1,19 @@
+-- Manifests named by pushes and pulls ($1: event ids). HEAD proves existence but is not a pull.
+insert into regstat.manifests as m (digest, media_type, size, pushed, pulled, pull_count)
+select
+  e.digest,
+  max(e.media_type),
+  max(e.size),
+  max(e.ts) filter (where e.action = 'push'),
+  max(e.ts) filter (where e.action = 'pull' and e.method = 'GET'),
+  count(*) filter (where e.action = 'pull' and e.method = 'GET')
+from regstat.events e
+where e.id in (select jsonb_array_elements_text($1::jsonb)) and e.kind = 'manifest'
+group by e.digest
+order by e.digest
+on conflict (digest) do update set
+  media_type = coalesce(excluded.media_type, m.media_type),
+  size = coalesce(excluded.size, m.size),
+  pushed = greatest(m.pushed, excluded.pushed),
+  pulled = greatest(m.pulled, excluded.pulled),
+  pull_count = m.pull_count + excluded.pull_count

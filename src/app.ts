@@ -1,0 +1,56 @@
+import { Hono } from "hono";
+import type { Config } from "./config.ts";
+import type { Db } from "./db/db.ts";
+import { pendingMigrations } from "./db/migrate.ts";
+import type { RegistryNames } from "./equiv-registries.ts";
+import { AppError } from "./errors.ts";
+import type { Ingestor } from "./ingest/group-commit.ts";
+import type { Logger } from "./log.ts";
+import { webhookRoutes } from "./webhook/routes.ts";
+
+export type AppDeps = {
+  db: Db;
+  ingestor: Ingestor;
+  names: RegistryNames;
+  config: Config;
+  log: Logger;
+};
+
+/** The whole HTTP surface, built from its dependencies so a test can build one on a test database. */
+export function createApp(deps: AppDeps) {
+  const { config, log } = deps;
+  const app = new Hono();
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    try {
+      const pending = await deps.db.query("select 1").then(() => pendingMigrations(deps.db));
+      if (pending) return c.json({ status: "migrating", pending }, 503);
+      return c.json({ status: "ready" });
+    } catch {
+      return c.json({ status: "database_unavailable" }, 503);
+    }
+  });
+
+  app.route(
+    "/",
+    webhookRoutes({
+      ingestor: deps.ingestor,
+      names: deps.names,
+      bodyLimit: config.bodyLimit,
+      maxEvents: config.maxEvents,
+      dbTimeout: config.dbTimeout,
+    }),
+  );
+
+  app.notFound((c) => c.json(new AppError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404));
+  app.onError((error, c) => {
+    if (error instanceof AppError) {
+      if (error.status >= 500) log.warn(error.message, { code: error.code, path: c.req.path });
+      return c.json(error.toJSON(), error.status);
+    }
+    log.error("unexpected error", { path: c.req.path, error: (error as Error).message });
+    return c.json(new AppError(500, "internal_error", "internal error").toJSON(), 500);
+  });
+  return app;
+}

@@ -1,0 +1,103 @@
+import { isTransient, retryConflicts, type Db } from "../db/db.ts";
+import type { Logger } from "../log.ts";
+import type { DeadLetter, Normalized } from "./normalize.ts";
+import { storeEvents } from "./store.ts";
+
+export type Outcome = { stored: number; duplicates: number; deadLettered: number };
+
+type Waiting = { batch: Normalized; resolve: (o: Outcome) => void; reject: (e: unknown) => void };
+
+/**
+ * Group commit: envelopes that arrive while a transaction is committing are written together in the
+ * next one, and each caller is answered when its group has committed. One transaction at a time per
+ * process keeps this process's writers from ever waiting on each other.
+ */
+export class Ingestor {
+  private queue: Waiting[] = [];
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+    private readonly maxGroupEvents = 2000,
+  ) {}
+
+  submit(batch: Normalized): Promise<Outcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ batch, resolve, reject });
+      this.running ??= this.drain().finally(() => (this.running = undefined));
+    });
+  }
+
+  /** Resolves once everything submitted so far is written (or has failed). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain() {
+    while (this.queue.length) {
+      const group = this.takeGroup();
+      await this.commit(group);
+    }
+  }
+
+  private takeGroup(): Waiting[] {
+    const group: Waiting[] = [];
+    let events = 0;
+    while (this.queue.length && (group.length === 0 || events + size(this.queue[0]!) <= this.maxGroupEvents)) {
+      const next = this.queue.shift()!;
+      events += size(next);
+      group.push(next);
+    }
+    return group;
+  }
+
+  private async commit(group: Waiting[]) {
+    try {
+      const outcomes = await this.write(group.map((w) => w.batch));
+      group.forEach((w, i) => w.resolve(outcomes[i]!));
+    } catch (error) {
+      if (isTransient(error)) {
+        group.forEach((w) => w.reject(error));
+      } else if (group.length > 1) {
+        // One envelope the database refuses must not fail the others written with it.
+        for (const w of group) await this.commit([w]);
+      } else {
+        await this.deadLetterAll(group[0]!, error);
+      }
+    }
+  }
+
+  private async write(batches: Normalized[]): Promise<Outcome[]> {
+    const seen = new Set<string>();
+    const events = batches.flatMap((b) => b.events).filter((e) => !seen.has(e.id) && seen.add(e.id));
+    const dead = batches.flatMap((b) => b.dead);
+    const fresh = await retryConflicts(() => this.db.transaction((tx) => storeEvents(tx, events, dead)));
+    return batches.map((b) => {
+      const stored = b.events.filter((e) => fresh.delete(e.id)).length;
+      return { stored, duplicates: b.events.length - stored, deadLettered: b.dead.length };
+    });
+  }
+
+  /**
+   * The database refused this envelope for a reason a retry cannot cure (a value out of range, say).
+   * Answering an error would make the registry resend it forever and stall its queue behind it, so
+   * its events are kept as dead letters with the reason and the envelope is accepted.
+   */
+  private async deadLetterAll(w: Waiting, error: unknown) {
+    const reason = `the database refused the event: ${(error as { code?: string }).code ?? ""} ${String((error as Error).message ?? error)}`.slice(0, 500);
+    this.log.error("envelope dead-lettered", { reason, events: w.batch.events.length });
+    const dead: DeadLetter[] = [
+      ...w.batch.dead,
+      ...w.batch.events.map((e) => ({ id: e.id, reason, event: e })),
+    ];
+    try {
+      await this.db.transaction((tx) => storeEvents(tx, [], dead));
+      w.resolve({ stored: 0, duplicates: 0, deadLettered: dead.length });
+    } catch (again) {
+      w.reject(again);
+    }
+  }
+}
+
+const size = (w: Waiting) => w.batch.events.length + w.batch.dead.length;

@@ -1,0 +1,123 @@
+import * as v from "valibot";
+import type { RegistryNames } from "../equiv-registries.ts";
+import { describeIssues, Event } from "../webhook/envelope.ts";
+import { BLOB_MEDIA_TYPE, manifestMediaTypes } from "./media-types.ts";
+
+export type Ref = { digest: string; media_type: string | null; size: number | null };
+
+/** An event as regstat stores it: one row of regstat.events. */
+export type StoredEvent = {
+  id: string;
+  ts: string;
+  action: "push" | "pull" | "mount" | "delete";
+  /** null for a delete by digest: the database decides whether it names a manifest or a blob */
+  kind: "manifest" | "blob" | "tag" | null;
+  registry: string;
+  repository: string;
+  digest: string | null;
+  tag: string | null;
+  media_type: string | null;
+  size: number | null;
+  method: string | null;
+  from_repository: string | null;
+  /** what the registry said the manifest references; null when it did not say */
+  refs: Ref[] | null;
+  url: string | null;
+  actor: string | null;
+  user_agent: string | null;
+  source_addr: string | null;
+  source_instance: string | null;
+  request_id: string | null;
+};
+
+export type DeadLetter = { id: string; reason: string; event: unknown };
+
+export type Normalized = { events: StoredEvent[]; dead: DeadLetter[] };
+
+const actions = new Set(["push", "pull", "mount", "delete"]);
+
+export function normalizeEvents(raw: unknown[], names: RegistryNames): Normalized {
+  const out: Normalized = { events: [], dead: [] };
+  for (const item of raw) {
+    const result = normalizeEvent(item, names);
+    if ("reason" in result) out.dead.push(result);
+    else out.events.push(result);
+  }
+  return out;
+}
+
+export function normalizeEvent(raw: unknown, names: RegistryNames): StoredEvent | DeadLetter {
+  const parsed = v.safeParse(Event, raw);
+  if (!parsed.success) return deadLetter(raw, describeIssues(parsed.issues));
+  const e = parsed.output;
+  const t = e.target;
+  if (!actions.has(e.action)) return deadLetter(raw, `unknown action "${e.action}"`);
+
+  let kind: StoredEvent["kind"];
+  if (e.action === "delete") {
+    if (t.digest) kind = null;
+    else if (t.tag) kind = "tag";
+    else return deadLetter(raw, "a delete must name a digest or a tag");
+  } else {
+    if (!t.digest) return deadLetter(raw, `a ${e.action} event must name a digest`);
+    kind = e.action === "mount" ? "blob" : kindOf(t.mediaType, t.url);
+    if (!kind) return deadLetter(raw, `unknown media type "${t.mediaType ?? ""}"`);
+  }
+
+  return {
+    id: e.id,
+    ts: e.timestamp,
+    action: e.action as StoredEvent["action"],
+    kind,
+    registry: names(e.request?.host || hostOf(t.url) || "unknown"),
+    repository: t.repository,
+    digest: t.digest ?? null,
+    tag: t.tag ?? null,
+    media_type: kind === "manifest" ? (t.mediaType ?? null) : null,
+    size: t.size ?? null,
+    method: e.request?.method?.toUpperCase() ?? null,
+    from_repository: t.fromRepository ?? null,
+    refs: kind === "manifest" && t.references
+      ? t.references.map((r) => ({ digest: r.digest, media_type: r.mediaType ?? null, size: r.size ?? null }))
+      : null,
+    url: t.url ?? null,
+    actor: e.actor?.name || null,
+    user_agent: e.request?.useragent || null,
+    source_addr: e.source?.addr || null,
+    source_instance: e.source?.instanceID || null,
+    request_id: e.request?.id || null,
+  };
+}
+
+function kindOf(mediaType: string | undefined, url: string | undefined): "manifest" | "blob" | null {
+  if (mediaType && manifestMediaTypes.has(mediaType)) return "manifest";
+  if (mediaType === BLOB_MEDIA_TYPE) return "blob";
+  if (url?.includes("/blobs/")) return "blob";
+  return null;
+}
+
+function hostOf(url: string | undefined) {
+  if (!url) return undefined;
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keyed by the event's own id when it has one, so a redelivered bad event is kept once. */
+function deadLetter(raw: unknown, reason: string): DeadLetter {
+  const id = (raw as { id?: unknown } | null)?.id;
+  const key = typeof id === "string" && id.length > 0 && id.length <= 256
+    ? id
+    : `sha256:${new Bun.CryptoHasher("sha256").update(JSON.stringify(raw) ?? "null").digest("hex")}`;
+  return { id: key, reason, event: raw };
+}
+
+/** Splits references into the blobs of an image and the child manifests of a list or index. */
+export function splitRefs(refs: Ref[]) {
+  const blobs: Ref[] = [];
+  const children: Ref[] = [];
+  for (const ref of refs) (ref.media_type && manifestMediaTypes.has(ref.media_type) ? children : blobs).push(ref);
+  return { blobs, children };
+}

@@ -1,0 +1,79 @@
+// The one module that reads SQL: every file is imported here, so `bun build --compile` embeds it and a
+// missing file fails the build.
+
+import m000001 from "../sql/migrations/000001_original.sql" with { type: "text" };
+import m000002 from "../sql/migrations/000002_state_and_activity.sql" with { type: "text" };
+
+import classifyDeletes from "../sql/queries/classify_deletes.sql" with { type: "text" };
+import deleteTags from "../sql/queries/delete_tags.sql" with { type: "text" };
+import enqueueFetches from "../sql/queries/enqueue_fetches.sql" with { type: "text" };
+import insertDeadLetters from "../sql/queries/insert_dead_letters.sql" with { type: "text" };
+import insertEvents from "../sql/queries/insert_events.sql" with { type: "text" };
+import linkManifests from "../sql/queries/link_manifests.sql" with { type: "text" };
+import recordDeletions from "../sql/queries/record_deletions.sql" with { type: "text" };
+import restoreLinks from "../sql/queries/restore_links.sql" with { type: "text" };
+import retireBlobs from "../sql/queries/retire_blobs.sql" with { type: "text" };
+import retireManifests from "../sql/queries/retire_manifests.sql" with { type: "text" };
+import tombstoneRepositoryBlobs from "../sql/queries/tombstone_repository_blobs.sql" with { type: "text" };
+import tombstoneRepositoryManifests from "../sql/queries/tombstone_repository_manifests.sql" with { type: "text" };
+import touchTagsPulledByDigest from "../sql/queries/touch_tags_pulled_by_digest.sql" with { type: "text" };
+import upsertBlobs from "../sql/queries/upsert_blobs.sql" with { type: "text" };
+import upsertManifests from "../sql/queries/upsert_manifests.sql" with { type: "text" };
+import upsertRepositoryBlobs from "../sql/queries/upsert_repository_blobs.sql" with { type: "text" };
+import upsertRepositoryManifests from "../sql/queries/upsert_repository_manifests.sql" with { type: "text" };
+import upsertTags from "../sql/queries/upsert_tags.sql" with { type: "text" };
+// the registry client (issue 3)
+import claimFetchJobs from "../sql/queries/claim_fetch_jobs.sql" with { type: "text" };
+import enqueueChildFetches from "../sql/queries/enqueue_child_fetches.sql" with { type: "text" };
+import failFetchJob from "../sql/queries/fail_fetch_job.sql" with { type: "text" };
+import finishFetchJob from "../sql/queries/finish_fetch_job.sql" with { type: "text" };
+import recordRegistryBlobs from "../sql/queries/record_registry_blobs.sql" with { type: "text" };
+import recordRegistryManifests from "../sql/queries/record_registry_manifests.sql" with { type: "text" };
+import recordRegistryTags from "../sql/queries/record_registry_tags.sql" with { type: "text" };
+import retryFetchJob from "../sql/queries/retry_fetch_job.sql" with { type: "text" };
+import selectManifestReferences from "../sql/queries/select_manifest_references.sql" with { type: "text" };
+import selectRepositoryContents from "../sql/queries/select_repository_contents.sql" with { type: "text" };
+import selectSyncRepositories from "../sql/queries/select_sync_repositories.sql" with { type: "text" };
+import syncDeleteTags from "../sql/queries/sync_delete_tags.sql" with { type: "text" };
+import syncTombstoneBlobs from "../sql/queries/sync_tombstone_blobs.sql" with { type: "text" };
+import syncTombstoneManifests from "../sql/queries/sync_tombstone_manifests.sql" with { type: "text" };
+
+export const migrations = [
+  { version: 1, name: "original", text: m000001 },
+  { version: 2, name: "state_and_activity", text: m000002 },
+];
+
+export const queries = {
+  claimFetchJobs,
+  enqueueChildFetches,
+  failFetchJob,
+  finishFetchJob,
+  recordRegistryBlobs,
+  recordRegistryManifests,
+  recordRegistryTags,
+  retryFetchJob,
+  selectManifestReferences,
+  selectRepositoryContents,
+  selectSyncRepositories,
+  syncDeleteTags,
+  syncTombstoneBlobs,
+  syncTombstoneManifests,
+  classifyDeletes,
+  deleteTags,
+  enqueueFetches,
+  insertDeadLetters,
+  insertEvents,
+  linkManifests,
+  recordDeletions,
+  restoreLinks,
+  retireBlobs,
+  retireManifests,
+  tombstoneRepositoryBlobs,
+  tombstoneRepositoryManifests,
+  touchTagsPulledByDigest,
+  upsertBlobs,
+  upsertManifests,
+  upsertRepositoryBlobs,
+  upsertRepositoryManifests,
+  upsertTags,
+};

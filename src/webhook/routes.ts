@@ -1,0 +1,85 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import * as v from "valibot";
+import { isTransient } from "../db/db.ts";
+import type { RegistryNames } from "../equiv-registries.ts";
+import { AppError, badRequest } from "../errors.ts";
+import type { Ingestor, Outcome } from "../ingest/group-commit.ts";
+import { normalizeEvents } from "../ingest/normalize.ts";
+import { describeIssues, Envelope } from "./envelope.ts";
+
+export type WebhookOptions = {
+  ingestor: Ingestor;
+  names: RegistryNames;
+  bodyLimit: number;
+  maxEvents: number;
+  /** past this the registry is told 503 and retries; a redelivery is harmless */
+  dbTimeout: number;
+  onOutcome?: (outcome: Outcome) => void;
+};
+
+const contentTypes = [
+  "application/vnd.docker.distribution.events.v1+json",
+  "application/vnd.docker.distribution.events.v2+json",
+  "application/json",
+];
+
+/** The registry's notification endpoint: `POST /` (where the original listened) and `POST /events`. */
+export function webhookRoutes(options: WebhookOptions) {
+  const app = new Hono();
+  const limit = bodyLimit({
+    maxSize: options.bodyLimit,
+    onError: () => {
+      throw new AppError(413, "body_too_large", `the body is larger than ${options.bodyLimit} bytes`);
+    },
+  });
+
+  const receive = async (body: string) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      throw badRequest("invalid_json", "the body is not JSON");
+    }
+    const envelope = v.safeParse(Envelope, parsed);
+    if (!envelope.success) {
+      throw badRequest("invalid_envelope", `not a notification envelope: ${describeIssues(envelope.issues)}`);
+    }
+    const { events } = envelope.output;
+    if (events.length > options.maxEvents) {
+      throw new AppError(413, "too_many_events", `the envelope holds ${events.length} events; the limit is ${options.maxEvents}`);
+    }
+    const outcome = await withDeadline(options.ingestor.submit(normalizeEvents(events, options.names)), options.dbTimeout);
+    options.onOutcome?.(outcome);
+    return { stored: outcome.stored, duplicates: outcome.duplicates, dead_lettered: outcome.deadLettered };
+  };
+
+  for (const path of ["/", "/events"]) {
+    app.post(path, limit, async (c) => {
+      const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+      if (!contentTypes.includes(type)) {
+        throw new AppError(415, "unsupported_media_type", `expected one of ${contentTypes.join(", ")}`);
+      }
+      return c.json(await receive(await c.req.text()));
+    });
+  }
+  return app;
+}
+
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: Timer | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(unavailable("the database did not answer in time")), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    if (isTransient(error)) throw unavailable("the database is unavailable");
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const unavailable = (message: string) => new AppError(503, "database_unavailable", `${message}; retry later`);

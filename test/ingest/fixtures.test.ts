@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Db } from "../../src/db/db.ts";
+import { testApp, rows } from "../support/app.ts";
+import { freshDb } from "../support/db.ts";
+import { allFixtures, type Captured } from "../support/fixtures.ts";
+
+const REG = "127.0.0.1:5055";
+const A392 = "sha256:a392548b85e018d402a45b81713e8ea659f0f3d9c3f22f0693de65e43bfc243d"; // demo/app:v1, OCI
+const V2S2 = "sha256:73a7f05feb72ffe55a9456ce1cba371e5845d7559bbc956cb7b1290787801c3c"; // demo/app:v2s2, later demo/norefs:v1
+const LAYER = "sha256:c0040693ef714f37044d8bf3da1dec2421d2bd394f99daa457c47f77cfdf7fa0";
+const CONFIG = "sha256:35c048219ad49619ceda829ab27c17e5aa1b97e1ed009b52673c77167775064b";
+const INDEX = "sha256:95300a44794bdd075dd8e1248ffb2a7f0bfd55b1cd1f39e56d5bc1ad204524c0";
+
+async function replay(db: Db, captured: Captured[]) {
+  const { post } = testApp(db);
+  const answers = [];
+  for (const request of captured) {
+    const response = await post(request.body, { "content-type": request.headers["content-type"]! });
+    expect(response.status).toBe(200);
+    answers.push(await response.json());
+  }
+  return answers;
+}
+
+/** Everything regstat derives from events: what must not depend on delivery order or repetition. */
+async function state(db: Db) {
+  return {
+    manifests: await rows(db, "manifests", "digest"),
+    blobs: await rows(db, "blobs", "digest"),
+    tags: await rows(db, "tags", "name"),
+    manifest_blob: await rows(db, "manifest_blob", "manifest_digest, blob_digest"),
+    manifest_children: await rows(db, "manifest_children", "parent_digest, child_digest"),
+    repository_manifests: await rows(db, "repository_manifests", "registry, repository, digest"),
+    repository_blobs: await rows(db, "repository_blobs", "registry, repository, digest"),
+    deleted_manifests: await rows(db, "deleted_manifests", "digest"),
+    deleted_blobs: await rows(db, "deleted_blobs", "digest"),
+    deleted_tags: await rows(db, "deleted_tags", "name"),
+    deleted_manifest_blob: await rows(db, "deleted_manifest_blob", "manifest_digest, blob_digest"),
+    deletions: await rows(db, "deletions", "event_id"),
+    events: (await db.query<{ n: number }>("select count(*)::int as n from regstat.events"))[0]!.n,
+    fetch_jobs: await db.query("select digest, registry, repository, state from regstat.fetch_jobs order by digest"),
+  };
+}
+
+describe("replaying the captured registry history", () => {
+  let db: Db;
+  let captured: Captured[];
+  let answers: unknown[];
+  beforeAll(async () => {
+    db = await freshDb();
+    captured = await allFixtures();
+    answers = await replay(db, captured);
+  });
+  afterAll(() => db.close());
+
+  test("every event is stored once and nothing is dead-lettered", async () => {
+    expect(answers).toEqual(captured.map(() => ({ stored: 1, duplicates: 0, dead_lettered: 0 })));
+    const [{ n }] = await db.query<{ n: number }>("select count(*)::int as n from regstat.events");
+    expect(n).toBe(29);
+    expect(await db.query("select * from regstat.dead_letters")).toEqual([]);
+  });
+
+  test("the live tags are the ones the registry still has", async () => {
+    const tags = await db.query<{ name: string; manifest_digest: string }>(
+      "select name, manifest_digest, pull_count from regstat.tags order by name",
+    );
+    expect(tags).toEqual([
+      { name: `${REG}/demo/app:v1`, manifest_digest: A392, pull_count: 3 },
+      { name: `${REG}/demo/multi:latest`, manifest_digest: INDEX, pull_count: 0 },
+      { name: `${REG}/demo/norefs:v1`, manifest_digest: V2S2, pull_count: 0 },
+      { name: `${REG}/other/app:v1`, manifest_digest: A392, pull_count: 0 },
+    ] as never);
+  });
+
+  test("GET pulls count (by tag and by digest), HEAD pulls do not", async () => {
+    // demo/app:v1 was pulled with GET twice by tag and once by digest; HEADed three times.
+    const [tag] = await db.query<{ pulled: Date }>(`select pulled from regstat.tags where name = $1`, [`${REG}/demo/app:v1`]);
+    const lastGet = captured.flatMap((c) => c.body.events)
+      .filter((e) => e.action === "pull" && e.target.digest === A392 && e.request.method === "GET")
+      .map((e) => e.timestamp).sort().at(-1)!;
+    expect(tag!.pulled.toISOString()).toBe(new Date(lastGet).toISOString());
+    const [manifest] = await db.query(`select pull_count from regstat.manifests where digest = $1`, [A392]);
+    expect(manifest).toEqual({ pull_count: 3 });
+  });
+
+  test("the v2s2 image deleted from demo/app left its tag and manifest in the deleted tables", async () => {
+    expect(await db.query("select name, manifest_digest from regstat.deleted_tags")).toEqual([
+      { name: `${REG}/demo/app:v2s2`, manifest_digest: V2S2 },
+    ]);
+    const [rm] = await db.query<{ deleted: Date | null }>(
+      "select deleted from regstat.repository_manifests where repository = 'demo/app' and digest = $1", [V2S2]);
+    expect(rm!.deleted).toBeInstanceOf(Date);
+    // 03 pushed the same digest to demo/norefs afterwards, so the manifest is live again.
+    expect(await db.query("select digest from regstat.manifests where digest = $1", [V2S2])).toHaveLength(1);
+    expect(await db.query("select digest from regstat.deleted_manifests")).toEqual([{ digest: V2S2 }]);
+  });
+
+  test("the layer deleted from other/app is gone there only", async () => {
+    const holders = await db.query(
+      "select repository, deleted is not null as deleted from regstat.repository_blobs where digest = $1 order by repository",
+      [LAYER],
+    );
+    expect(holders).toEqual([
+      { repository: "demo/app", deleted: false },
+      { repository: "demo/norefs", deleted: false },
+      { repository: "other/app", deleted: true },
+    ]);
+    expect(await db.query("select kind from regstat.deletions order by deleted")).toEqual([
+      { kind: "manifest" },
+      { kind: "tag" },
+      { kind: "blob" },
+    ]);
+  });
+
+  test("references give each image manifest its blobs, with their real media types", async () => {
+    expect(await db.query("select blob_digest from regstat.manifest_blob where manifest_digest = $1 order by 1", [A392]))
+      .toEqual([{ blob_digest: CONFIG }, { blob_digest: LAYER }]);
+    expect(await db.query("select media_type, size from regstat.blobs where digest = $1", [LAYER])).toEqual([
+      { media_type: expect.stringContaining("tar.gzip"), size: 144 },
+    ]);
+  });
+
+  test("the index knows its two platform manifests", async () => {
+    const children = await db.query("select child_digest from regstat.manifest_children where parent_digest = $1", [INDEX]);
+    expect(children).toHaveLength(2);
+  });
+
+
+  test("the mount put the layer in other/app", async () => {
+    const [row] = await db.query("select pushed from regstat.repository_blobs where repository = 'other/app' and digest = $1", [LAYER]);
+    expect(row).toBeDefined();
+  });
+
+  test("redelivering the whole history changes nothing", async () => {
+    const before = await state(db);
+    const again = await replay(db, captured);
+    expect(again).toEqual(captured.map(() => ({ stored: 0, duplicates: 1, dead_lettered: 0 })));
+    expect(await state(db)).toEqual(before);
+  });
+
+  test("pushes and pulls in any delivery order give the same state", async () => {
+    // Without deletes, the state depends only on the events' own times. (A pull by digest counts for the
+    // tags that point at the digest when it arrives, so tag pull counts are left out here.)
+    const withoutDeletes = captured.filter((c) => c.body.events[0]!.action !== "delete");
+    const inOrder = await freshDb();
+    await replay(inOrder, withoutDeletes);
+    const expected = orderFree(await state(inOrder));
+    for (const seed of [1, 2, 3]) {
+      const other = await freshDb();
+      await replay(other, shuffle(withoutDeletes, seed));
+      expect(orderFree(await state(other))).toEqual(expected);
+      await other.close();
+    }
+    const other = await freshDb();
+    const { post } = testApp(other);
+    const all = { events: shuffle(withoutDeletes, 4).flatMap((c) => c.body.events) };
+    expect(await (await post(all)).json()).toEqual({ stored: 26, duplicates: 0, dead_lettered: 0 });
+    expect(orderFree(await state(other))).toEqual(expected);
+    await Promise.all([other.close(), inOrder.close()]);
+  });
+
+  test("a re-pushed manifest without references gets back the links it had before its deletion", async () => {
+    // 03 pushed V2S2 (deleted by 01) to demo/norefs without references.
+    expect(await db.query("select blob_digest from regstat.manifest_blob where manifest_digest = $1 order by 1", [V2S2]))
+      .toEqual([{ blob_digest: CONFIG }, { blob_digest: LAYER }]);
+  });
+});
+
+function orderFree(s: Awaited<ReturnType<typeof state>>) {
+  const { fetch_jobs: _, ...rest } = s;
+  return { ...rest, tags: s.tags.map(({ pull_count: _c, pulled: _p, ...tag }) => tag) };
+}
+
+function shuffle<T>(items: T[], seed: number): T[] {
+  const out = [...items];
+  let s = seed;
+  const random = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}

@@ -1,0 +1,26 @@
+import { createApp } from "../../src/app.ts";
+import { parseConfig, type Config } from "../../src/config.ts";
+import type { Db } from "../../src/db/db.ts";
+import { registryNames } from "../../src/equiv-registries.ts";
+import { Ingestor } from "../../src/ingest/group-commit.ts";
+import { silentLogger } from "../../src/log.ts";
+import { EVENTS_V1 } from "./fixtures.ts";
+
+/** The real app on a test database, driven in process with `app.request`. */
+export function testApp(db: Db, options: { args?: string[]; equiv?: Record<string, string[]> } = {}) {
+  const { config } = parseConfig(options.args ?? [], {});
+  const ingestor = new Ingestor(db, silentLogger);
+  const app = createApp({ db, ingestor, names: registryNames(options.equiv), config, log: silentLogger });
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    app.request("/events", {
+      method: "POST",
+      headers: { "content-type": EVENTS_V1, ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+  return { app, config: config as Config, ingestor, post };
+}
+
+/** Rows of a regstat table, ordered, for comparing whole states. */
+export async function rows(db: Db, table: string, orderBy: string) {
+  return db.query(`select * from regstat.${table} order by ${orderBy}`);
+}

@@ -1,0 +1,43 @@
+import type { Db } from "../../src/db/db.ts";
+import { migrate } from "../../src/db/migrate.ts";
+import { openPglite } from "../../src/db/pglite.ts";
+import { openPostgres } from "../../src/db/postgres.ts";
+
+/**
+ * The database a test runs on: a real PostgreSQL when REGSTAT_TEST_PG names one (a postgres:// URL of a
+ * user that may create databases), else an in-memory embedded PostgreSQL. Each call gets a fresh,
+ * empty database of its own; `close()` drops it.
+ */
+export const testPgUrl = process.env.REGSTAT_TEST_PG || undefined;
+export const dbKind = testPgUrl ? "postgres" : "pglite";
+
+export async function freshDb(options: { migrated?: boolean } = {}): Promise<Db> {
+  let db: Db;
+  if (testPgUrl) {
+    const { url, drop } = await freshPostgresDatabase(testPgUrl);
+    const pg = openPostgres(url);
+    db = { ...pg, close: async () => { await pg.close(); await drop(); } };
+  } else {
+    db = await openPglite(undefined);
+  }
+  if (options.migrated !== false) await migrate(db);
+  return db;
+}
+
+/** A new, empty PostgreSQL database: its URL (for a regstat process to use) and how to drop it. */
+export async function freshPostgresDatabase(adminUrl: string) {
+  const name = `regstat_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = openPostgres(adminUrl, { max: 1 });
+  await admin.exec(`create database ${name}`);
+  await admin.close();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const admin = openPostgres(adminUrl, { max: 1 });
+      await admin.exec(`drop database if exists ${name} with (force)`).catch(() => {});
+      await admin.close();
+    },
+  };
+}
