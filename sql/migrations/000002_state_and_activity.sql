@@ -141,6 +141,17 @@ create table regstat.events (
 );
 create index events_ts_idx on regstat.events (ts);
 
+-- Per-day counts that outlive the raw events: the event log is pruned after --event-retention, once
+-- its days are folded in here. `action` is push, pull (GET), head (HEAD pull), mount or delete.
+create table regstat.activity_daily (
+  day date not null,
+  registry text not null,
+  repository text not null,
+  action text not null,
+  count bigint not null,
+  primary key (day, registry, repository, action)
+);
+
 -- Events regstat could not interpret, kept with the reason so nothing the registry sent is lost.
 create table regstat.dead_letters (
   id text primary key,

@@ -1,0 +1,130 @@
+import * as v from "valibot";
+
+/** A login for one registry: a user and password, or an identity (refresh) token for the token realm. */
+export type Credential = { username: string; password: string } | { username?: string; identityToken: string };
+
+export interface CredentialStore {
+  /** The login for a registry host or URL, if the Docker config holds one. */
+  lookup(registry: string): Promise<Credential | undefined>;
+  /** The hosts the config names, normalised (for the call-back policy). */
+  readonly hosts: string[];
+}
+
+const AuthEntry = v.object({
+  auth: v.optional(v.string()),
+  username: v.optional(v.string()),
+  password: v.optional(v.string()),
+  identitytoken: v.optional(v.string()),
+});
+const DockerConfig = v.object({
+  auths: v.optional(v.record(v.string(), AuthEntry), {}),
+  credHelpers: v.optional(v.record(v.string(), v.string()), {}),
+  credsStore: v.optional(v.string()),
+});
+const HelperAnswer = v.object({ Username: v.optional(v.string()), Secret: v.string() });
+
+const DOCKER_HUB = "docker.io";
+const hubAliases = new Set(["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"]);
+const HUB_SERVER = "https://index.docker.io/v1/";
+
+/** `https://Host:443/v1/` and `host` name the same registry; every Docker Hub alias is `docker.io`. */
+export function normalizeHost(registry: string): string {
+  const match = /^(?:([a-z][a-z0-9+.-]*):\/\/)?([^/?#]*)/i.exec(registry.trim());
+  let host = (match?.[2] ?? "").toLowerCase().replace(/^[^@]*@/, "");
+  const scheme = match?.[1]?.toLowerCase();
+  if (host.endsWith(":443") && scheme !== "http") host = host.slice(0, -4);
+  if (host.endsWith(":80") && scheme === "http") host = host.slice(0, -3);
+  return hubAliases.has(host) ? DOCKER_HUB : host;
+}
+
+const HELPER_CACHE_MS = 5 * 60_000;
+
+/** Reads a Docker `config.json` as the Docker CLI does. Secrets stay inside the returned store. */
+export async function loadDockerConfig(path: string): Promise<CredentialStore> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await Bun.file(path).text());
+  } catch (error) {
+    throw new Error(`cannot read the Docker config ${path}: ${(error as Error).name}`);
+  }
+  const result = v.safeParse(DockerConfig, raw);
+  if (!result.success) {
+    const where = result.issues[0].path?.map((p) => String(p.key)).join(".") ?? "";
+    throw new Error(`the Docker config ${path} is not valid at "${where}": ${result.issues[0].message}`);
+  }
+  return credentialStore(result.output);
+}
+
+export function credentialStore(config: v.InferOutput<typeof DockerConfig>): CredentialStore {
+  const auths = new Map<string, v.InferOutput<typeof AuthEntry>>();
+  for (const [key, entry] of Object.entries(config.auths)) auths.set(normalizeHost(key), entry);
+  const helpers = new Map(Object.entries(config.credHelpers).map(([k, name]) => [normalizeHost(k), name]));
+  // Helpers may be slow (a keychain, a cloud call): one run per host at a time, reused for a while.
+  const cache = new Map<string, { credential: Promise<Credential | undefined>; until: number }>();
+
+  const fromHelper = (host: string, helper: string) => {
+    const hit = cache.get(host);
+    if (hit && hit.until > Date.now()) return hit.credential;
+    const credential = runHelper(helper, host === DOCKER_HUB ? HUB_SERVER : host);
+    cache.set(host, { credential, until: Date.now() + HELPER_CACHE_MS });
+    credential.catch(() => cache.delete(host));
+    return credential;
+  };
+
+  return {
+    hosts: [...new Set([...auths.keys(), ...helpers.keys()])],
+    async lookup(registry) {
+      const host = normalizeHost(registry);
+      const helper = helpers.get(host);
+      if (helper) return fromHelper(host, helper);
+      const entry = auths.get(host);
+      if (entry) {
+        const inline = fromEntry(entry);
+        if (inline) return inline;
+      }
+      if (config.credsStore) return fromHelper(host, config.credsStore);
+      return undefined;
+    },
+  };
+}
+
+function fromEntry(entry: v.InferOutput<typeof AuthEntry>): Credential | undefined {
+  let { username, password } = entry;
+  if (entry.auth) {
+    const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon > 0) [username, password] = [decoded.slice(0, colon), decoded.slice(colon + 1)];
+  }
+  if (entry.identitytoken) return { username, identityToken: entry.identitytoken };
+  if (username && password !== undefined) return { username, password };
+  return undefined;
+}
+
+/** `docker-credential-<name> get` with the server on stdin; "not found" is no credential, not an error. */
+async function runHelper(name: string, server: string): Promise<Credential | undefined> {
+  const program = `docker-credential-${name}`;
+  let proc;
+  try {
+    proc = Bun.spawn([program, "get"], { stdin: new TextEncoder().encode(server), stdout: "pipe", stderr: "pipe" });
+  } catch {
+    throw new Error(`the credential helper ${program} is not on PATH`);
+  }
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  if (code !== 0) {
+    if (/not found/i.test(out + err)) return undefined;
+    // Its output may hold a secret: say only that it failed.
+    throw new Error(`the credential helper ${program} failed for ${server} (exit ${code})`);
+  }
+  let answer;
+  try {
+    answer = v.parse(HelperAnswer, JSON.parse(out));
+  } catch {
+    throw new Error(`the credential helper ${program} answered something other than {"Username","Secret"}`);
+  }
+  if (answer.Username === "<token>") return { identityToken: answer.Secret };
+  return { username: answer.Username ?? "", password: answer.Secret };
+}

@@ -1,0 +1,231 @@
+import { describe, expect, test } from "bun:test";
+import { TokenCache } from "../../src/registry/auth.ts";
+import { RegistryClient } from "../../src/registry/client.ts";
+import { credentialStore } from "../../src/registry/credentials.ts";
+import { RegistryError } from "../../src/registry/errors.ts";
+import { parseManifest } from "../../src/registry/manifest.ts";
+import { fakeServer, manifestResponse, schema2 } from "./fake-registry.ts";
+
+const PASSWORD = "pa55-w0rd-s3cret";
+const TOKEN_PREFIX = "tok-s3cret-";
+const image = schema2();
+const basic = `Basic ${btoa(`alice:${PASSWORD}`)}`;
+const loginFor = (host: string) =>
+  credentialStore({ auths: { [host]: { auth: btoa(`alice:${PASSWORD}`) } }, credHelpers: {} });
+
+async function caught(p: Promise<unknown>): Promise<RegistryError> {
+  try {
+    await p;
+  } catch (error) {
+    expect(error).toBeInstanceOf(RegistryError);
+    return error as RegistryError;
+  }
+  throw new Error("expected a RegistryError");
+}
+
+/** A registry with a token realm of its own: tokens are `${TOKEN_PREFIX}${n}`, `expired` refuses old ones. */
+function bearerRegistry(opts: { anonymous?: boolean; field?: "token" | "access_token"; expiresIn?: number } = {}) {
+  let issued = 0;
+  const revoked = new Set<string>();
+  const server = fakeServer((req, url) => {
+    if (url.pathname === "/token") {
+      if (!opts.anonymous && req.headers.get("authorization") !== basic) return new Response("no", { status: 401 });
+      const token = `${TOKEN_PREFIX}${++issued}`;
+      return Response.json({ [opts.field ?? "token"]: token, ...(opts.expiresIn ? { expires_in: opts.expiresIn } : {}) });
+    }
+    const auth = req.headers.get("authorization") ?? "";
+    const token = auth.replace(/^Bearer /, "");
+    if (!auth.startsWith(`Bearer ${TOKEN_PREFIX}`) || revoked.has(token)) {
+      const scope = /^\/v2\/(.+)\/manifests/.exec(url.pathname)?.[1];
+      return new Response(null, {
+        status: 401,
+        headers: { "www-authenticate": `Bearer realm="${server.url}/token",service="fake",scope="repository:${scope}:pull"` },
+      });
+    }
+    return manifestResponse([image], url, req.method);
+  });
+  return { ...server, revoke: (n: number) => revoked.add(`${TOKEN_PREFIX}${n}`), issued: () => issued };
+}
+
+describe("authentication", () => {
+  test("anonymous registry: the manifest comes back and hashes to its digest", async () => {
+    const server = fakeServer((req, url) => manifestResponse([image], url, req.method));
+    const client = new RegistryClient({ baseUrl: server.url });
+    const m = await client.getManifest("demo/app", image.digest);
+    expect(parseManifest(m.bytes, m.contentType, image.digest).blobs.map((b) => b.digest)).toEqual([image.config.digest, image.layer.digest]);
+    expect(server.requests[0]!.authorization).toBeNull();
+  });
+
+  test("basic: one challenge, then the credentials go with every request", async () => {
+    const server = fakeServer((req, url) =>
+      req.headers.get("authorization") === basic
+        ? manifestResponse([image], url, req.method)
+        : new Response(null, { status: 401, headers: { "www-authenticate": 'Basic realm="registry"' } }),
+    );
+    const client = new RegistryClient({ baseUrl: server.url, credentials: loginFor(server.host) });
+    await client.getManifest("demo/app", image.digest);
+    await client.getManifest("demo/app", image.digest);
+    expect(server.requests.map((r) => r.authorization === basic)).toEqual([false, true, true]);
+  });
+
+  test("bearer with credentials: the token is fetched with Basic, cached per scope, and reused", async () => {
+    const server = bearerRegistry({ expiresIn: 300 });
+    const client = new RegistryClient({ baseUrl: server.url, credentials: loginFor(`http://${server.host}/v1/`) });
+    await client.getManifest("demo/app", image.digest);
+    await client.getManifest("demo/app", image.digest);
+    await client.getManifest("other/app", image.digest);
+    expect(server.issued()).toBe(2);
+    const tokenRequest = server.requests.find((r) => r.path.startsWith("/token"))!;
+    expect(tokenRequest.path).toContain("scope=repository%3Ademo%2Fapp%3Apull");
+    expect(tokenRequest.path).toContain("service=fake");
+    expect(server.requests.filter((r) => r.path.startsWith("/v2/")).map((r) => r.authorization?.slice(0, 6) ?? null)).toEqual([
+      null, "Bearer", "Bearer", null, "Bearer",
+    ]);
+  });
+
+  test("anonymous bearer answering access_token", async () => {
+    const server = bearerRegistry({ anonymous: true, field: "access_token" });
+    const client = new RegistryClient({ baseUrl: server.url });
+    await client.getManifest("demo/app", image.digest);
+    expect(server.issued()).toBe(1);
+    expect(server.requests.find((r) => r.path.startsWith("/token"))!.authorization).toBeNull();
+  });
+
+  test("a token past expires_in is not used again", async () => {
+    const server = bearerRegistry({ expiresIn: 1 });
+    const client = new RegistryClient({ baseUrl: server.url, credentials: loginFor(server.host) });
+    await client.getManifest("demo/app", image.digest);
+    await client.getManifest("demo/app", image.digest);
+    expect(server.issued()).toBe(1);
+    await Bun.sleep(1_000);
+    await client.getManifest("demo/app", image.digest);
+    expect(server.issued()).toBe(2);
+    // the expired token is not sent: the third fetch starts without one
+    expect(server.requests.filter((r) => r.path.startsWith("/v2/")).map((r) => r.authorization)).toEqual([
+      null, `Bearer ${TOKEN_PREFIX}1`, `Bearer ${TOKEN_PREFIX}1`, null, `Bearer ${TOKEN_PREFIX}2`,
+    ]);
+  });
+
+  test("without expires_in a token lives 60 s; a token the registry refuses is replaced once", async () => {
+    const tokens = new TokenCache();
+    const server = bearerRegistry();
+    const client = new RegistryClient({ baseUrl: server.url, credentials: loginFor(server.host), tokens });
+    await client.getManifest("demo/app", image.digest);
+    await client.getManifest("demo/app", image.digest);
+    expect(server.issued()).toBe(1);
+    server.revoke(1);
+    await client.getManifest("demo/app", image.digest);
+    expect(server.issued()).toBe(2);
+  });
+
+  test("an identity token is exchanged as an OAuth2 refresh token", async () => {
+    const server = fakeServer((req, url, seen) => {
+      if (url.pathname === "/token") {
+        const form = new URLSearchParams(seen.body);
+        if (req.method !== "POST" || form.get("refresh_token") !== "id-s3cret" || form.get("grant_type") !== "refresh_token")
+          return new Response(null, { status: 401 });
+        return Response.json({ access_token: "tok-s3cret-x" });
+      }
+      if (req.headers.get("authorization") !== "Bearer tok-s3cret-x")
+        return new Response(null, { status: 401, headers: { "www-authenticate": `Bearer realm="${server.url}/token",service="s"` } });
+      return manifestResponse([image], url, req.method);
+    });
+    const credentials = credentialStore({ auths: { [server.host]: { identitytoken: "id-s3cret" } }, credHelpers: {} });
+    const client = new RegistryClient({ baseUrl: server.url, credentials });
+    await client.getManifest("demo/app", image.digest);
+    expect(new URLSearchParams(server.requests[1]!.body).get("scope")).toBe("repository:demo/app:pull");
+  });
+});
+
+describe("failures", () => {
+  const server = fakeServer((req, url) => {
+    if (url.pathname.includes("/boom/")) return new Response("oops", { status: 503 });
+    if (url.pathname.includes("/slow/")) return new Response("wait", { status: 429 });
+    if (url.pathname.includes("/locked/")) {
+      return new Response(null, { status: 401, headers: { "www-authenticate": 'Basic realm="r"' } });
+    }
+    return manifestResponse([image], url, req.method);
+  });
+  const client = new RegistryClient({ baseUrl: server.url, credentials: loginFor(server.host) });
+
+  test("404 is permanent", async () => {
+    const error = await caught(client.getManifest("demo/app", "sha256:" + "0".repeat(64)));
+    expect([error.kind, error.status, error.permanent]).toEqual(["not-found", 404, true]);
+  });
+
+  test("5xx and 429 are worth retrying", async () => {
+    expect((await caught(client.getManifest("boom/app", image.digest))).permanent).toBe(false);
+    expect((await caught(client.getManifest("slow/app", image.digest))).kind).toBe("unavailable");
+  });
+
+  test("refused credentials: an auth error that does not echo them", async () => {
+    const error = await caught(client.getManifest("locked/app", image.digest));
+    expect(error.kind).toBe("auth");
+    expect(error.message).not.toContain(PASSWORD);
+    expect(error.message).not.toContain(btoa(`alice:${PASSWORD}`));
+  });
+
+  test("no registry listening is a network error", async () => {
+    const closed = Bun.serve({ port: 0, fetch: () => new Response() });
+    const url = `http://127.0.0.1:${closed.port}`;
+    closed.stop(true);
+    const error = await caught(new RegistryClient({ baseUrl: url }).getManifest("a", image.digest));
+    expect([error.kind, error.permanent]).toEqual(["network", false]);
+  });
+});
+
+describe("redirects", () => {
+  test("credentials follow a redirect on the same origin but never to another host", async () => {
+    const storage = fakeServer((req, url) => manifestResponse([image], url, req.method));
+    const registry = fakeServer((req, url) => {
+      if (req.headers.get("authorization") !== basic)
+        return new Response(null, { status: 401, headers: { "www-authenticate": 'Basic realm="r"' } });
+      if (url.pathname.startsWith("/v2/moved/")) return Response.redirect(`${registry.url}${url.pathname.replace("moved", "demo")}`, 307);
+      return Response.redirect(`${storage.url}${url.pathname}`, 307);
+    });
+    const client = new RegistryClient({ baseUrl: registry.url, credentials: loginFor(registry.host) });
+    await client.getManifest("elsewhere/app", image.digest);
+    expect(storage.requests.length).toBe(1);
+    expect(storage.requests[0]!.authorization).toBeNull();
+    await client.getManifest("moved/app", image.digest);
+    expect(registry.requests.at(-1)!.path).toStartWith("/v2/demo/");
+    expect(registry.requests.at(-1)!.authorization).toBe(basic);
+  });
+
+  test("a token realm that redirects is not followed", async () => {
+    const elsewhere = fakeServer(() => Response.json({ token: "stolen" }));
+    const server = fakeServer((req, url) => {
+      if (url.pathname === "/token") return Response.redirect(`${elsewhere.url}/token`, 302);
+      return new Response(null, { status: 401, headers: { "www-authenticate": `Bearer realm="${server.url}/token"` } });
+    });
+    const client = new RegistryClient({ baseUrl: server.url, credentials: loginFor(server.host) });
+    expect((await caught(client.getManifest("demo/app", image.digest))).kind).toBe("auth");
+    expect(elsewhere.requests.length).toBe(0);
+  });
+});
+
+describe("listing", () => {
+  test("the catalog and tag lists are followed page by page through Link", async () => {
+    const repos = Array.from({ length: 7 }, (_, i) => `repo${i}`);
+    const server = fakeServer((_req, url) => {
+      const n = Number(url.searchParams.get("n"));
+      const last = url.searchParams.get("last");
+      if (url.pathname === "/v2/_catalog") {
+        const from = last ? repos.indexOf(last) + 1 : 0;
+        const page = repos.slice(from, from + n);
+        const more = from + n < repos.length;
+        return Response.json(
+          { repositories: page },
+          { headers: more ? { link: `</v2/_catalog?last=${page.at(-1)}&n=${n}>; rel="next"` } : {} },
+        );
+      }
+      if (url.pathname === "/v2/repo1/tags/list") return Response.json({ name: "repo1", tags: ["a", "b"] });
+      return Response.json({ errors: [{ code: "NAME_UNKNOWN" }] }, { status: 404 });
+    });
+    const client = new RegistryClient({ baseUrl: server.url });
+    expect(await Array.fromAsync(client.catalog(3))).toEqual(repos);
+    expect(server.requests.length).toBe(3);
+    expect(await client.tags("repo1")).toEqual(["a", "b"]);
+    expect(await client.tags("nope")).toEqual([]);
+  });
+});
