@@ -50,7 +50,8 @@ export async function loadDockerConfig(path: string): Promise<CredentialStore> {
   const result = v.safeParse(DockerConfig, raw);
   if (!result.success) {
     const where = result.issues[0].path?.map((p) => String(p.key)).join(".") ?? "";
-    throw new Error(`the Docker config ${path} is not valid at "${where}": ${result.issues[0].message}`);
+    // Not the issue's message: it quotes the value found, which may be a password.
+    throw new Error(`the Docker config ${path} is not valid at "${where}": expected ${result.issues[0].expected ?? "something else"}`);
   }
   return credentialStore(result.output);
 }
@@ -103,12 +104,9 @@ function fromEntry(entry: v.InferOutput<typeof AuthEntry>): Credential | undefin
 /** `docker-credential-<name> get` with the server on stdin; "not found" is no credential, not an error. */
 async function runHelper(name: string, server: string): Promise<Credential | undefined> {
   const program = `docker-credential-${name}`;
-  let proc;
-  try {
-    proc = Bun.spawn([program, "get"], { stdin: new TextEncoder().encode(server), stdout: "pipe", stderr: "pipe" });
-  } catch {
-    throw new Error(`the credential helper ${program} is not on PATH`);
-  }
+  const executable = Bun.which(program, { PATH: process.env.PATH ?? "" });
+  if (!executable) throw new Error(`the credential helper ${program} is not on PATH`);
+  const proc = Bun.spawn([executable, "get"], { stdin: new TextEncoder().encode(server), stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
