@@ -55,6 +55,7 @@ export class RegistryClient {
       }
       if (!response.ok) {
         await response.body?.cancel();
+        if (response.status === 401) throw new RegistryError("auth", `the registry ${this.origin} refused the credentials for ${path.split("?")[0]}`, 401);
         const kind = errorKindForStatus(response.status);
         throw new RegistryError(kind, `${options.method ?? "GET"} ${describeUrl(url)} answered ${response.status}`, response.status);
       }
