@@ -5,7 +5,12 @@ import { storeEvents } from "./store.ts";
 
 export type Outcome = { stored: number; duplicates: number; deadLettered: number };
 
-type Waiting = { batch: Normalized; resolve: (o: Outcome) => void; reject: (e: unknown) => void };
+type Waiting = {
+  batch: Normalized;
+  signal?: AbortSignal;
+  resolve: (o: Outcome) => void;
+  reject: (e: unknown) => void;
+};
 
 /**
  * Group commit: envelopes that arrive while a transaction is committing are written together in the
@@ -22,9 +27,15 @@ export class Ingestor {
     private readonly maxGroupEvents = 2000,
   ) {}
 
-  submit(batch: Normalized): Promise<Outcome> {
+  /**
+   * Resolves when the batch is committed. A caller that has stopped waiting (its signal aborted: the
+   * registry was already told to retry) is dropped from the queue, so a database outage cannot make
+   * the queue grow without bound.
+   */
+  submit(batch: Normalized, signal?: AbortSignal): Promise<Outcome> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ batch, resolve, reject });
+      if (signal?.aborted) return reject(signal.reason);
+      this.queue.push({ batch, signal, resolve, reject });
       this.running ??= this.drain().finally(() => (this.running = undefined));
     });
   }
@@ -46,6 +57,10 @@ export class Ingestor {
     let events = 0;
     while (this.queue.length && (group.length === 0 || events + size(this.queue[0]!) <= this.maxGroupEvents)) {
       const next = this.queue.shift()!;
+      if (next.signal?.aborted) {
+        next.reject(next.signal.reason);
+        continue;
+      }
       events += size(next);
       group.push(next);
     }

@@ -24,7 +24,8 @@ const deletes = [
   queries.recordDeletions,
 ];
 
-const json = (value: unknown) => JSON.stringify(value);
+/** Batch parameters as JSON text. PostgreSQL text cannot hold NUL, so a \u0000 becomes U+FFFD. */
+const json = (value: unknown) => JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd");
 
 /**
  * Stores a batch of events in one transaction: logs them, then applies the ones not seen before, in

@@ -45,7 +45,10 @@ export const Event = v.object({
 });
 export type Event = v.InferOutput<typeof Event>;
 
-export const Envelope = v.object({ events: v.array(v.unknown(), "events must be an array") });
+export const Envelope = v.object(
+  { events: v.array(v.unknown(), "events must be an array") },
+  "the body must be a JSON object with an events array",
+);
 
 /** "target.digest: not a valid digest", for the dead-letter reason and the 400 answer. */
 export function describeIssues(issues: v.BaseIssue<unknown>[]): string {

@@ -49,7 +49,8 @@ export function webhookRoutes(options: WebhookOptions) {
     if (events.length > options.maxEvents) {
       throw new AppError(413, "too_many_events", `the envelope holds ${events.length} events; the limit is ${options.maxEvents}`);
     }
-    const outcome = await withDeadline(options.ingestor.submit(normalizeEvents(events, options.names)), options.dbTimeout);
+    const deadline = AbortSignal.timeout(options.dbTimeout);
+    const outcome = await withDeadline(options.ingestor.submit(normalizeEvents(events, options.names), deadline), deadline);
     options.onOutcome?.(outcome);
     return { stored: outcome.stored, duplicates: outcome.duplicates, dead_lettered: outcome.deadLettered };
   };
@@ -66,19 +67,21 @@ export function webhookRoutes(options: WebhookOptions) {
   return app;
 }
 
-async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: Timer | undefined;
+async function withDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort = () => {};
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(unavailable("the database did not answer in time")), ms);
+    onAbort = () => reject(unavailable("the database did not answer in time"));
+    signal.addEventListener("abort", onAbort, { once: true });
   });
   try {
     return await Promise.race([work, deadline]);
   } catch (error) {
     if (error instanceof AppError) throw error;
+    if (signal.aborted) throw unavailable("the database did not answer in time");
     if (isTransient(error)) throw unavailable("the database is unavailable");
     throw error;
   } finally {
-    clearTimeout(timer);
+    signal.removeEventListener("abort", onAbort);
   }
 }
 

@@ -25,7 +25,7 @@ function event(action: string, target: Record<string, unknown>, o: Common) {
     id: o.id ?? crypto.randomUUID(),
     timestamp: o.timestamp ?? tick(),
     action,
-    target: { repository: o.repository, ...target },
+    target: { repository: o.repository, ...target } as Record<string, any>,
     request: {
       id: crypto.randomUUID(),
       addr: "127.0.0.1:40000",
