@@ -37,6 +37,10 @@ import selectSyncRepositories from "../sql/queries/select_sync_repositories.sql"
 import syncDeleteTags from "../sql/queries/sync_delete_tags.sql" with { type: "text" };
 import syncTombstoneBlobs from "../sql/queries/sync_tombstone_blobs.sql" with { type: "text" };
 import syncTombstoneManifests from "../sql/queries/sync_tombstone_manifests.sql" with { type: "text" };
+// production hardening (issue 5): metrics and retention
+import countFetchJobs from "../sql/queries/count_fetch_jobs.sql" with { type: "text" };
+import foldExpiredEvents from "../sql/queries/fold_expired_events.sql" with { type: "text" };
+import pruneDeadLetters from "../sql/queries/prune_dead_letters.sql" with { type: "text" };
 
 export const migrations = [
   { version: 1, name: "original", text: m000001 },
@@ -44,6 +48,9 @@ export const migrations = [
 ];
 
 export const queries = {
+  countFetchJobs,
+  foldExpiredEvents,
+  pruneDeadLetters,
   claimFetchJobs,
   enqueueChildFetches,
   failFetchJob,
