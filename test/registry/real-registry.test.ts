@@ -25,7 +25,7 @@ async function regstat() {
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
   cleanup.push(async () => server.stop(true));
   const startWorker = async (options: { registryUrl: string[]; dockerConfig?: string }) => {
-    const registry = await createRegistryContext({ ...options, equivRegistries: undefined }, log);
+    const registry = await createRegistryContext({ registryUrl: options.registryUrl, dockerConfig: options.dockerConfig, equivRegistries: undefined }, log);
     const worker = startFetchWorker({ db, registry, log }, { ...defaultTuning, pollMs: 25, baseDelayMs: 100 });
     cleanup.push(() => worker.stop());
   };

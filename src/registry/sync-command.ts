@@ -1,0 +1,53 @@
+import { parseConfig } from "../config.ts";
+import { migrate } from "../db/migrate.ts";
+import { openDb } from "../db/open.ts";
+import { createLogger } from "../log.ts";
+import { createRegistryContext } from "./context.ts";
+import { runSync, terminalProgress, type SyncSummary } from "./sync.ts";
+
+export const summary = "reconcile the database with the registries (--registry-url)";
+
+/** `regstat sync [--format text|json]`: exit 0 when every repository was reconciled, 1 otherwise. */
+export async function run(args: string[]): Promise<number> {
+  const { config, rest } = parseConfig(args, process.env, { allowUnknown: true });
+  let format = "text";
+  for (let i = 0; i < rest.length; i++) {
+    const match = /^--?format(?:=(.*))?$/.exec(rest[i]!);
+    const value = match && (match[1] ?? rest[++i]);
+    if (value !== "text" && value !== "json") {
+      process.stderr.write(`regstat sync: unknown argument ${JSON.stringify(rest[i] ?? "")} (takes the service's flags and --format text|json)\n`);
+      return 2;
+    }
+    format = value;
+  }
+  if (!config.registryUrl.length) {
+    process.stderr.write("regstat sync: name the registries to reconcile with --registry-url (repeatable)\n");
+    return 2;
+  }
+  const log = createLogger({ level: config.logLevel, json: config.logJson || undefined });
+  const db = await openDb(config);
+  try {
+    await migrate(db);
+    const registry = await createRegistryContext(config, log);
+    const progress = terminalProgress();
+    const result = await runSync({ db, registry, registryUrls: config.registryUrl, log, progress }).finally(() => progress?.done());
+    process.stdout.write(format === "json" ? JSON.stringify(result, null, 2) + "\n" : text(result));
+    return result.errors ? 1 : 0;
+  } finally {
+    await db.close();
+  }
+}
+
+function text(result: SyncSummary): string {
+  return result.registries
+    .map((r) => {
+      const lines = [
+        `${r.registry} (${r.url}): ${r.repositories} repositories`,
+        `  manifests +${r.manifests.added} -${r.manifests.deleted}   blobs +${r.blobs.added} -${r.blobs.deleted}   ` +
+          `tags +${r.tags.added} ~${r.tags.moved} -${r.tags.deleted}   fetched ${r.fetched}`,
+        ...r.errors.map((e) => `  error: ${e.repository ? `${e.repository}: ` : ""}${e.error}`),
+      ];
+      return lines.join("\n") + "\n";
+    })
+    .join("");
+}
