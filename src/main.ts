@@ -2,11 +2,13 @@ import pkg from "../package.json" with { type: "json" };
 import * as migrate from "./commands/migrate.ts";
 import * as serve from "./commands/serve.ts";
 import { ConfigError, helpText } from "./config.ts";
+import * as sync from "./registry/sync-command.ts";
 
 /** Each command is a module with `run(args)`; `serve` runs when no command is named. */
 const commands: Record<string, { run(args: string[]): Promise<number> }> = {
   serve,
   migrate,
+  sync,
 };
 
 async function main(argv: string[]): Promise<number> {
