@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { connectionOptions } from "./db/connection-string.ts";
 import { durationHelp, parseDuration } from "./duration.ts";
 import { levels } from "./log.ts";
 
@@ -53,7 +54,17 @@ export const settings = {
     flag: "pg-conn-str",
     env: ["REGSTAT_PG_CONN_STR", "DATABASE_URL"],
     help: 'the PostgreSQL connection: "host=h port=5432 user=u password=p dbname=d sslmode=disable" or postgres://u:p@h:5432/d; without it, regstat runs on an embedded PostgreSQL in --data-dir',
-    schema: text,
+    schema: v.pipe(
+      text,
+      v.rawCheck(({ dataset, addIssue }) => {
+        if (!dataset.typed) return;
+        try {
+          connectionOptions(dataset.value);
+        } catch (error) {
+          addIssue({ message: (error as Error).message });
+        }
+      }),
+    ),
   },
   dataDir: {
     flag: "data-dir",

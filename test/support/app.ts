@@ -11,7 +11,7 @@ export function testApp(db: Db, options: { args?: string[]; equiv?: Record<strin
   const { config } = parseConfig(options.args ?? [], {});
   const ingestor = new Ingestor(db, silentLogger);
   const app = createApp({ db, ingestor, names: registryNames(options.equiv), config, log: silentLogger });
-  const post = (body: unknown, headers: Record<string, string> = {}) =>
+  const post = async (body: unknown, headers: Record<string, string> = {}) =>
     app.request("/events", {
       method: "POST",
       headers: { "content-type": EVENTS_V1, ...headers },
