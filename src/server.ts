@@ -5,33 +5,44 @@ import { migrate } from "./db/migrate.ts";
 import { loadEquivRegistries, registryNames } from "./equiv-registries.ts";
 import { Ingestor } from "./ingest/group-commit.ts";
 import type { Logger } from "./log.ts";
+import { watchDatabase } from "./metrics/database.ts";
+import { createMetrics } from "./metrics/metrics.ts";
+import { startRetention } from "./retention/background.ts";
+import { startRegistryWork } from "./registry/background.ts";
+import { createRegistryContext } from "./registry/context.ts";
 
 export type Running = { url: URL; stop(): Promise<void> };
 
 /** Opens the database, migrates it, and serves; `stop` drains in-flight work and closes everything. */
 export async function startServer(config: Config, log: Logger): Promise<Running> {
   const names = registryNames(await loadEquivRegistries(config.equivRegistries));
-  const db = await openDb(config);
+  const metrics = createMetrics();
+  const db = watchDatabase(await openDb(config), metrics, log);
   log.info("database", { kind: db.kind, ...(db.kind === "pglite" ? { dataDir: config.dataDir } : {}) });
   const applied = await migrate(db);
   if (applied.length) log.info("migrated", { applied });
 
   const ingestor = new Ingestor(db, log);
-  const app = createApp({ db, ingestor, names, config, log });
+  const background = startRegistryWork({ db, registry: await createRegistryContext(config, log), config, log });
+  const app = createApp({ db, ingestor, names, config, log, metrics });
+  const retention = startRetention({ db, retentionMs: config.eventRetention, log, metrics });
   const server = Bun.serve({
     port: config.port,
     hostname: config.host,
     fetch: app.fetch,
     maxRequestBodySize: config.bodyLimit + 64 * 1024,
+    ...(config.tlsCert && config.tlsKey ? { tls: { cert: Bun.file(config.tlsCert), key: Bun.file(config.tlsKey) } } : {}),
   });
-  const url = new URL(`http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${server.port}`);
+  const url = new URL(`${config.tlsCert ? "https" : "http"}://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${server.port}`);
   log.info("listening", { port: server.port, host: config.host });
 
   return {
     url,
     async stop() {
+      // Refuses new connections and resolves once the requests in flight are answered.
       await server.stop();
-      await ingestor.idle();
+      await Promise.all([ingestor.idle(), retention.stop()]);
+      await background.stop();
       await db.close();
     },
   };
