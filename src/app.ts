@@ -6,6 +6,12 @@ import type { RegistryNames } from "./equiv-registries.ts";
 import { AppError } from "./errors.ts";
 import type { Ingestor } from "./ingest/group-commit.ts";
 import type { Logger } from "./log.ts";
+import { createMetrics, type Metrics } from "./metrics/metrics.ts";
+import { requestLog } from "./metrics/request-log.ts";
+import { metricsRoutes } from "./metrics/routes.ts";
+import { bearerAuth } from "./security/bearer.ts";
+import { inFlightLimit } from "./security/limits.ts";
+import { loadTokens, type Tokens } from "./security/tokens.ts";
 import { webhookRoutes } from "./webhook/routes.ts";
 
 export type AppDeps = {
@@ -14,12 +20,25 @@ export type AppDeps = {
   names: RegistryNames;
   config: Config;
   log: Logger;
+  /** made here when not given: the server shares its own with background work */
+  metrics?: Metrics;
+  /** read from config (flags and token files) when not given */
+  tokens?: Tokens;
 };
 
 /** The whole HTTP surface, built from its dependencies so a test can build one on a test database. */
 export function createApp(deps: AppDeps) {
   const { config, log } = deps;
   const app = new Hono();
+  const metrics = deps.metrics ?? createMetrics();
+  const tokens = deps.tokens ?? loadTokens(config);
+  if (!tokens.webhook.length) log.warn("the webhook is open: anyone who reaches it can record events (set --webhook-token)");
+  if (!tokens.reports.length) log.warn("/reports and /metrics are open (set --reports-token)");
+  const reportsGuard = bearerAuth(tokens.reports, "regstat-reports");
+  app.use(requestLog(log, metrics));
+  app.on("POST", ["/", "/events"], bearerAuth(tokens.webhook, "regstat-webhook"), inFlightLimit(256));
+  app.use("/reports/*", reportsGuard);
+  app.route("/", metricsRoutes({ db: deps.db, metrics, timeoutMs: config.dbTimeout, guard: reportsGuard }));
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
@@ -40,6 +59,7 @@ export function createApp(deps: AppDeps) {
       bodyLimit: config.bodyLimit,
       maxEvents: config.maxEvents,
       dbTimeout: config.dbTimeout,
+      onOutcome: metrics.recordOutcome,
     }),
   );
 

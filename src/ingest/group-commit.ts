@@ -3,7 +3,8 @@ import type { Logger } from "../log.ts";
 import type { DeadLetter, Normalized } from "./normalize.ts";
 import { storeEvents } from "./store.ts";
 
-export type Outcome = { stored: number; duplicates: number; deadLettered: number };
+/** `storedIds`: the events of this envelope that were new, for counting by action in /metrics. */
+export type Outcome = { stored: number; duplicates: number; deadLettered: number; storedIds: string[] };
 
 type Waiting = {
   batch: Normalized;
@@ -89,8 +90,8 @@ export class Ingestor {
     const dead = batches.flatMap((b) => b.dead);
     const fresh = await retryConflicts(() => this.db.transaction((tx) => storeEvents(tx, events, dead)));
     return batches.map((b) => {
-      const stored = b.events.filter((e) => fresh.delete(e.id)).length;
-      return { stored, duplicates: b.events.length - stored, deadLettered: b.dead.length };
+      const storedIds = b.events.filter((e) => fresh.delete(e.id)).map((e) => e.id);
+      return { stored: storedIds.length, duplicates: b.events.length - storedIds.length, deadLettered: b.dead.length, storedIds };
     });
   }
 
@@ -108,7 +109,7 @@ export class Ingestor {
     ];
     try {
       await this.db.transaction((tx) => storeEvents(tx, [], dead));
-      w.resolve({ stored: 0, duplicates: 0, deadLettered: dead.length });
+      w.resolve({ stored: 0, duplicates: 0, deadLettered: dead.length, storedIds: [] });
     } catch (again) {
       w.reject(again);
     }

@@ -5,7 +5,7 @@ import { isTransient } from "../db/db.ts";
 import type { RegistryNames } from "../equiv-registries.ts";
 import { AppError, badRequest } from "../errors.ts";
 import type { Ingestor, Outcome } from "../ingest/group-commit.ts";
-import { normalizeEvents } from "../ingest/normalize.ts";
+import { normalizeEvents, type Normalized } from "../ingest/normalize.ts";
 import { describeIssues, Envelope } from "./envelope.ts";
 
 export type WebhookOptions = {
@@ -15,7 +15,7 @@ export type WebhookOptions = {
   maxEvents: number;
   /** past this the registry is told 503 and retries; a redelivery is harmless */
   dbTimeout: number;
-  onOutcome?: (outcome: Outcome) => void;
+  onOutcome?: (outcome: Outcome, batch: Normalized) => void;
 };
 
 const contentTypes = [
@@ -50,8 +50,9 @@ export function webhookRoutes(options: WebhookOptions) {
       throw new AppError(413, "too_many_events", `the envelope holds ${events.length} events; the limit is ${options.maxEvents}`);
     }
     const deadline = AbortSignal.timeout(options.dbTimeout);
-    const outcome = await withDeadline(options.ingestor.submit(normalizeEvents(events, options.names), deadline), deadline);
-    options.onOutcome?.(outcome);
+    const batch = normalizeEvents(events, options.names);
+    const outcome = await withDeadline(options.ingestor.submit(batch, deadline), deadline);
+    options.onOutcome?.(outcome, batch);
     return { stored: outcome.stored, duplicates: outcome.duplicates, dead_lettered: outcome.deadLettered };
   };
 
