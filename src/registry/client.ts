@@ -48,14 +48,15 @@ export class RegistryClient {
     let authorization = await this.#authorization(tokenKey);
     for (let retried = false; ; retried = true) {
       const { response, url } = await this.#send(new URL(path, this.origin), options, authorization);
-      if (response.status === 401 && !retried) {
+      // Only the registry's own challenge is answered: a redirect target's would take its credentials elsewhere.
+      if (response.status === 401 && !retried && url.origin === this.origin) {
         await response.body?.cancel();
         authorization = await this.#answer(response.headers.get("www-authenticate"), scope, tokenKey);
         continue;
       }
       if (!response.ok) {
         await response.body?.cancel();
-        if (response.status === 401) throw new RegistryError("auth", `the registry ${this.origin} refused the credentials for ${path.split("?")[0]}`, 401);
+        if (response.status === 401 && url.origin === this.origin) throw new RegistryError("auth", `the registry ${this.origin} refused the credentials for ${path.split("?")[0]}`, 401);
         const kind = errorKindForStatus(response.status);
         throw new RegistryError(kind, `${options.method ?? "GET"} ${describeUrl(url)} answered ${response.status}`, response.status);
       }
@@ -65,13 +66,8 @@ export class RegistryClient {
 
   async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
     const response = await this.request(`/v2/${repository}/manifests/${reference}`, { accept: MANIFEST_ACCEPT });
-    const length = Number(response.headers.get("content-length") ?? 0);
-    if (length > MAX_MANIFEST_BYTES) {
-      await response.body?.cancel();
-      throw new RegistryError("invalid", `the manifest ${repository}@${reference} is ${length} bytes, too large to be one`);
-    }
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.length > MAX_MANIFEST_BYTES) throw new RegistryError("invalid", `the manifest ${repository}@${reference} is too large to be one`);
+    const bytes = await readCapped(response, MAX_MANIFEST_BYTES);
+    if (!bytes) throw new RegistryError("invalid", `the manifest ${repository}@${reference} is larger than ${MAX_MANIFEST_BYTES} bytes`);
     return {
       bytes,
       contentType: response.headers.get("content-type")?.split(";")[0]?.trim() || undefined,
@@ -189,6 +185,25 @@ export class RegistryClient {
       url = new URL(location, url);
     }
   }
+}
+
+/** The body, or undefined once it passes `max` bytes (a registry is trusted with a URL, not with memory). */
+async function readCapped(response: Response, max: number): Promise<Uint8Array | undefined> {
+  if (Number(response.headers.get("content-length") ?? 0) > max) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of response.body ?? []) {
+    total += chunk.length;
+    if (total > max) {
+      await response.body?.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
 
 function nextLink(header: string | null, origin: string): string | undefined {

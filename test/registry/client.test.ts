@@ -229,3 +229,32 @@ describe("listing", () => {
     expect(await client.tags("nope")).toEqual([]);
   });
 });
+
+describe("hostile answers", () => {
+  test("a redirect target's challenge is not answered with the registry's credentials", async () => {
+    const realm = fakeServer(() => Response.json({ token: "t" }));
+    const other = fakeServer(() => new Response(null, { status: 401, headers: { "www-authenticate": `Bearer realm="${realm.url}/token"` } }));
+    const registry = fakeServer((_req, url) => Response.redirect(`${other.url}${url.pathname}`, 307));
+    const client = new RegistryClient({ baseUrl: registry.url, credentials: loginFor(registry.host) });
+    const error = await caught(client.getManifest("demo/app", image.digest));
+    expect(error.status).toBe(401);
+    expect(realm.requests.length).toBe(0);
+    expect(other.requests.every((r) => r.authorization === null)).toBe(true);
+  });
+
+  test("a manifest larger than 4 MiB is refused without being held whole", async () => {
+    const chunk = new Uint8Array(1024 * 1024);
+    const server = fakeServer(() => {
+      let sent = 0;
+      const body = new ReadableStream({
+        pull(controller) {
+          if (sent++ < 100) controller.enqueue(chunk);
+          else controller.close();
+        },
+      });
+      return new Response(body, { headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" } });
+    });
+    const error = await caught(new RegistryClient({ baseUrl: server.url }).getManifest("demo/app", image.digest));
+    expect([error.kind, error.permanent]).toEqual(["invalid", true]);
+  });
+});
