@@ -86,7 +86,8 @@ async function syncRepository(deps: RepoDeps) {
   const { db, client, registry, repository, summary, limit } = deps;
   const checkedAt = new Date().toISOString();
   const held = await db.query<{ kind: string; name: string; target: string | null }>(queries.selectRepositoryContents, [registry, repository]);
-  const heldOf = (kind: string) => held.filter((r) => r.kind === kind).map((r) => r.name);
+  const heldManifests = held.filter((r) => r.kind === "manifest").map((r) => r.name);
+  const heldBlobs = new Set(held.filter((r) => r.kind === "blob").map((r) => r.name));
 
   // Manifests: what the tags point at, then whatever regstat holds that no tag reaches.
   const tags = await client.tags(repository);
@@ -94,7 +95,7 @@ async function syncRepository(deps: RepoDeps) {
   const tagTargets = tags.flatMap((tag, i) => (heads[i] ? [{ registry, repository, tag, manifest_digest: heads[i].digest }] : []));
   const present = new Map<string, Descriptor>();
   for (const h of heads) if (h) present.set(h.digest, { digest: h.digest, media_type: h.mediaType, size: h.size });
-  const unchecked = heldOf("manifest").filter((d) => !present.has(d));
+  const unchecked = heldManifests.filter((d) => !present.has(d));
   const checked = await mapLimit(unchecked, limit, (d) => client.headManifest(repository, d));
   checked.forEach((h, i) => h && present.set(unchecked[i]!, { digest: unchecked[i]!, media_type: h.mediaType, size: h.size }));
 
@@ -135,12 +136,12 @@ async function syncRepository(deps: RepoDeps) {
   // Blobs: every one a present manifest references or regstat holds, asked of the registry.
   const wanted = new Map<string, Descriptor>();
   for (const d of present.keys()) for (const b of refs.get(d)?.blobs ?? []) wanted.set(b.digest, b);
-  for (const d of heldOf("blob")) if (!wanted.has(d)) wanted.set(d, { digest: d, media_type: null, size: null });
+  for (const d of heldBlobs) if (!wanted.has(d)) wanted.set(d, { digest: d, media_type: null, size: null });
   const candidates = [...wanted.values()];
   const exists = await mapLimit(candidates, limit, (b) => client.hasBlob(repository, b.digest));
   const blobs = candidates.filter((_, i) => exists[i]);
-  const goneBlobs = candidates.filter((b, i) => !exists[i] && heldOf("blob").includes(b.digest)).map((b) => b.digest);
-  const goneManifests = heldOf("manifest").filter((d) => !present.has(d));
+  const goneBlobs = candidates.filter((b, i) => !exists[i] && heldBlobs.has(b.digest)).map((b) => b.digest);
+  const goneManifests = heldManifests.filter((d) => !present.has(d));
 
   const here = { registry, repository };
   const changes = await retryConflicts(() =>
