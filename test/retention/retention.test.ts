@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Db } from "../../src/db/db.ts";
+import { createLogger } from "../../src/log.ts";
+import { createMetrics } from "../../src/metrics/metrics.ts";
+import { startRetention } from "../../src/retention/background.ts";
+import { pruneExpired, retentionCutoff } from "../../src/retention/prune.ts";
+import { testApp } from "../support/app.ts";
+import { freshDb } from "../support/db.ts";
+import { deleteDigest, digestOf, envelope, mountBlob, pullBlob, pullManifest, pushBlob, pushManifest } from "../support/events.ts";
+
+const DAY = 86_400_000;
+const NOW = Date.parse("2026-06-15T12:00:00Z");
+const RETENTION = 30 * DAY; // cutoff: 2026-05-16T00:00:00Z
+
+let db: Db;
+beforeAll(async () => (db = await freshDb()));
+afterAll(() => db.close());
+
+type Row = { day: string; registry: string; repository: string; action: string; count: number };
+const key = (r: Omit<Row, "count">) => `${r.day} ${r.registry} ${r.repository} ${r.action}`;
+
+/** What the per-day counts must be: the expired events, counted the way the activity report reads them. */
+async function expectedFold(cutoff: Date) {
+  const events = await db.query<{ ts: Date; registry: string; repository: string; action: string; method: string | null }>(
+    "select ts, registry, repository, action, method from regstat.events where ts < $1",
+    [cutoff.toISOString()],
+  );
+  const counts = new Map<string, number>();
+  for (const e of events) {
+    const action = e.action === "pull" && e.method === "HEAD" ? "head" : e.action;
+    const k = key({ day: e.ts.toISOString().slice(0, 10), registry: e.registry, repository: e.repository, action });
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return counts;
+}
+
+async function activity() {
+  const rows = await db.query<Row & { day: string | Date }>("select day::text as day, registry, repository, action, count from regstat.activity_daily");
+  return new Map(rows.map((r) => [key({ ...r, day: String(r.day) }), r.count]));
+}
+
+const count = async (sql: string) => (await db.query<{ n: number }>(sql))[0]!.n;
+
+describe("retention", () => {
+  test("the cutoff is a UTC midnight: only whole days older than the retention are folded", () => {
+    expect(retentionCutoff(NOW, RETENTION).toISOString()).toBe("2026-05-16T00:00:00.000Z");
+    expect(retentionCutoff(Date.parse("2026-06-15T00:00:00Z"), DAY).toISOString()).toBe("2026-06-14T00:00:00.000Z");
+  });
+
+  test("expired events are folded into per-day counts and deleted, in batches; newer days are untouched", async () => {
+    const { post } = testApp(db);
+    const at = (iso: string) => ({ timestamp: iso });
+    const repo = "keep/app";
+    const layer = digestOf("ret-layer");
+    const manifest = digestOf("ret-manifest");
+    const old = [
+      pushBlob({ repository: repo, digest: layer, ...at("2026-05-14T08:00:00Z") }),
+      pushManifest({ repository: repo, digest: manifest, tag: "v1", ...at("2026-05-14T08:00:01Z") }),
+      pullManifest({ repository: repo, digest: manifest, ...at("2026-05-14T23:59:59.999Z") }),
+      pullManifest({ repository: repo, digest: manifest, method: "HEAD", ...at("2026-05-15T00:00:00Z") }),
+      pullManifest({ repository: repo, digest: manifest, method: "HEAD", ...at("2026-05-15T01:00:00Z") }),
+      pullBlob({ repository: repo, digest: layer, ...at("2026-05-15T02:00:00Z") }),
+      mountBlob({ repository: "keep/other", digest: layer, from: repo, ...at("2026-05-15T03:00:00Z") }),
+      pullManifest({ repository: repo, digest: manifest, host: "mirror.test", ...at("2026-05-15T04:00:00Z") }),
+      deleteDigest({ repository: "keep/other", digest: layer, ...at("2026-05-15T23:59:59Z") }),
+    ];
+    const recent = [
+      pullManifest({ repository: repo, digest: manifest, ...at("2026-05-16T00:00:00Z") }),
+      pullManifest({ repository: repo, digest: manifest, ...at("2026-05-16T11:00:00Z") }),
+      pullManifest({ repository: repo, digest: manifest, ...at("2026-06-01T00:00:00Z") }),
+    ];
+    expect((await post(envelope(...old, ...recent))).status).toBe(200);
+    const stateBefore = await db.query("select * from regstat.repository_manifests order by registry, repository, digest");
+    const cutoff = retentionCutoff(NOW, RETENTION);
+    const expected = await expectedFold(cutoff);
+    expect([...expected.values()].reduce((a, b) => a + b, 0)).toBe(old.length);
+    expect(expected.get("2026-05-15 registry.test:5000 keep/app head")).toBe(2);
+
+    const result = await pruneExpired(db, { retentionMs: RETENTION, now: NOW, batchSize: 2 });
+    expect(result.events).toBe(old.length);
+    expect(await activity()).toEqual(expected);
+    const left = await db.query<{ id: string }>("select id from regstat.events order by ts");
+    expect(left.map((e) => e.id)).toEqual(recent.map((e) => e.id));
+    // A day is in the event log or in the per-day counts, never both.
+    expect(await count("select count(*)::int as n from regstat.events e join regstat.activity_daily a on a.day = (e.ts at time zone 'UTC')::date")).toBe(0);
+    // Folding touches the event log only, not the state it built.
+    expect(await db.query("select * from regstat.repository_manifests order by registry, repository, digest")).toEqual(stateBefore);
+
+    // Nothing more is due, and a second pass changes nothing.
+    expect(await pruneExpired(db, { retentionMs: RETENTION, now: NOW, batchSize: 2 })).toEqual({ events: 0, deadLetters: 0 });
+    expect(await activity()).toEqual(expected);
+
+    // An event of a day already folded, arriving late, is added to that day's count by the next pass.
+    const late = pullManifest({ repository: repo, digest: manifest, method: "HEAD", ...at("2026-05-15T12:00:00Z") });
+    expect((await post(envelope(late))).status).toBe(200);
+    expect((await pruneExpired(db, { retentionMs: RETENTION, now: NOW })).events).toBe(1);
+    expect((await activity()).get("2026-05-15 registry.test:5000 keep/app head")).toBe(3);
+  });
+
+  test("dead letters older than the retention are pruned, in batches; newer ones stay", async () => {
+    const { post } = testApp(db);
+    const bad = (id: string) => ({ id, timestamp: "not a time", action: "push", target: { repository: "dead/x" } });
+    expect((await post(envelope(...["d1", "d2", "d3", "d4", "d5"].map(bad)))).status).toBe(200);
+    await db.query("update regstat.dead_letters set received = '2026-05-15T10:00:00Z' where id in ('d1', 'd2', 'd3')");
+    await db.query("update regstat.dead_letters set received = '2026-05-16T00:00:00Z' where id = 'd4'");
+    const result = await pruneExpired(db, { retentionMs: RETENTION, now: NOW, batchSize: 2 });
+    expect(result.deadLetters).toBe(3);
+    const left = await db.query<{ id: string }>("select id from regstat.dead_letters where id like 'd_' order by id");
+    expect(left.map((r) => r.id)).toEqual(["d4", "d5"]);
+  });
+
+  test("the background pass prunes at start, counts what it pruned in /metrics, and stop() waits for it", async () => {
+    const { post } = testApp(db);
+    const ancient = pullManifest({ repository: "bg/app", digest: digestOf("bg"), timestamp: "2020-01-01T00:00:00Z" });
+    expect((await post(envelope(ancient))).status).toBe(200);
+    const cutoff = retentionCutoff(Date.now(), 90 * DAY).toISOString();
+    const due = await count(`select count(*)::int as n from regstat.events where ts < '${cutoff}'`);
+    expect(due).toBeGreaterThanOrEqual(1);
+    const metrics = createMetrics();
+    const lines: string[] = [];
+    const retention = startRetention({ db, retentionMs: 90 * DAY, log: createLogger({ json: true, sink: (l) => lines.push(l) }), metrics });
+    await retention.stop();
+    expect(await count(`select count(*)::int as n from regstat.events where id = '${ancient.id}'`)).toBe(0);
+    expect((await activity()).get("2020-01-01 registry.test:5000 bg/app pull")).toBe(1);
+    expect(metrics.pruned.get({ table: "events" })).toBe(due);
+    expect(await count(`select count(*)::int as n from regstat.events where ts < '${cutoff}'`)).toBe(0);
+    expect(lines.map((l) => JSON.parse(l).msg)).toContain("pruned expired rows");
+  });
+
+  test("retention 0 keeps everything forever", async () => {
+    const before = await count("select count(*)::int as n from regstat.events");
+    await startRetention({ db, retentionMs: 0, log: createLogger({ sink: () => {} }) }).stop();
+    expect(await count("select count(*)::int as n from regstat.events")).toBe(before);
+  });
+});
