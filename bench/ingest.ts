@@ -1,0 +1,87 @@
+// `npm run bench:ingest`: regstat's ingest speed and memory on a throwaway PostgreSQL cluster and on the
+// embedded database, against the database's own one-transaction-per-event ceiling. See
+// docs-drafts/ingest-speed.md for what each figure means.
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { openPglite } from "../src/db/pglite.ts";
+import { openPostgres } from "../src/db/postgres.ts";
+import type { Db } from "../src/db/db.ts";
+import { measureCeiling } from "./ceiling.ts";
+import { checkStoredOnce, type StoredOnce } from "./check.ts";
+import { startCluster } from "./cluster.ts";
+import { startRegstat } from "./regstat-process.ts";
+import { send, type SendFigures } from "./send.ts";
+
+const CONCURRENT = 32;
+// `--quick` (a smoke run while working on ingest) cuts every phase to a fifth; its figures are noisier.
+const scale = process.argv.includes("--quick") ? 0.2 : 1;
+const seconds = Object.fromEntries(
+  Object.entries({ warmup: 3, serial: 20, concurrent: 20, ceiling: 20, embeddedSerial: 10, embeddedConcurrent: 15 })
+    .map(([phase, s]) => [phase, Math.max(1, Math.round(s * scale))]),
+) as Record<"warmup" | "serial" | "concurrent" | "ceiling" | "embeddedSerial" | "embeddedConcurrent", number>;
+
+const work = mkdtempSync(join(tmpdir(), "regstat-bench-"));
+const run = crypto.randomUUID().slice(0, 8);
+const fmt = (n: number, digits = 0) => n.toFixed(digits);
+const line = (label: string, f: SendFigures) =>
+  console.log(
+    `  ${label.padEnd(26)} ${fmt(f.eps).padStart(6)} events/s  p50 ${fmt(f.p50, 2)} ms  p99 ${fmt(f.p99, 2)} ms  ` +
+      `max ${fmt(f.max, 1)} ms  (${f.events} events in ${fmt(f.seconds, 1)} s, ${f.retries} resent)`,
+  );
+
+type Measured = { serial: SendFigures; concurrent: SendFigures; rssMb: number; check: StoredOnce };
+
+/** Warm-up, one sender, then 32 senders against one regstat process; then the stored-once check. */
+async function measure(name: string, args: string[], open: () => Promise<Db>, s: { serial: number; concurrent: number }) {
+  const ids = join(work, `${name}.ids`);
+  const regstat = await startRegstat(args);
+  const url = regstat.url;
+  const warm = await send({ url, senders: 1, seconds: seconds.warmup, scope: `${run}-${name}-warm`, ids });
+  const serial = await send({ url, senders: 1, seconds: s.serial, scope: `${run}-${name}-serial`, ids });
+  line("1 sender", serial);
+  const concurrent = await send({ url, senders: CONCURRENT, seconds: s.concurrent, scope: `${run}-${name}-many`, ids });
+  line(`${CONCURRENT} senders`, concurrent);
+  const rssMb = regstat.peakRssMb();
+  await regstat.stop();
+  const db = await open();
+  const check = await checkStoredOnce(db, ids, warm.getPulls + serial.getPulls + concurrent.getPulls);
+  await db.close();
+  console.log(`  peak RSS ${fmt(rssMb, 1)} MB; ${check.sent} events sent, ${check.lost} lost, ${check.duplicated} duplicated ` +
+    `(GET pulls sent ${check.pullsSent}, counted ${check.pullsCounted})`);
+  return { serial, concurrent, rssMb, check } satisfies Measured;
+}
+
+console.log(`regstat ingest benchmark: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), sender, regstat and database on this machine`);
+const cluster = await startCluster();
+let pg: Measured;
+let ceiling: { tps: number; latencyMs: number };
+let embedded: Measured;
+try {
+  await cluster.createDatabase("regstat");
+  const url = cluster.url("regstat");
+  console.log(`PostgreSQL 15 (throwaway cluster on port ${cluster.port}, fsync and synchronous_commit on)`);
+  pg = await measure("postgres", ["--pg-conn-str", url], async () => openPostgres(url, { max: 1 }), seconds);
+
+  ceiling = await measureCeiling(cluster, { clients: CONCURRENT, seconds: seconds.ceiling });
+  console.log(`  database ceiling           ${fmt(ceiling.tps).padStart(6)} transactions/s (pgbench, one event a transaction, ` +
+    `${CONCURRENT} clients, latency ${fmt(ceiling.latencyMs, 2)} ms)`);
+} finally {
+  await cluster.stop();
+}
+
+const dataDir = join(work, "pglite");
+console.log(`embedded PostgreSQL (PGlite, --data-dir ${dataDir})`);
+embedded = await measure("pglite", ["--data-dir", dataDir], () => openPglite(dataDir), {
+  serial: seconds.embeddedSerial,
+  concurrent: seconds.embeddedConcurrent,
+});
+rmSync(work, { recursive: true, force: true });
+
+const ratio = pg.concurrent.eps / ceiling.tps;
+console.log(`${CONCURRENT} senders / database ceiling: ${fmt(ratio, 2)}x`);
+console.log(
+  `ingest: serial_p99_ms=${fmt(pg.serial.p99, 2)} concurrent_eps=${fmt(pg.concurrent.eps)} ceiling_tps=${fmt(ceiling.tps)} ` +
+    `ratio=${fmt(ratio, 2)} rss_mb=${fmt(pg.rssMb, 1)} lost=${pg.check.lost + embedded.check.lost} ` +
+    `duplicated=${pg.check.duplicated + embedded.check.duplicated}`,
+);

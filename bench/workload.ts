@@ -1,0 +1,62 @@
+import {
+  deleteDigest, deleteTag, digestOf, DOCKER_MANIFEST, envelope, image, mountBlob, pullBlob, pullManifest, pushBlob,
+} from "../test/support/events.ts";
+
+export type Sent = { body: string; id: string; getPull: boolean };
+
+const LAYERS = 10;
+const BASE_LAYERS = 3;
+
+/**
+ * One registry client's endless history, one event per envelope as Distribution sends them: push an image
+ * (3 shared base layers found or mounted, 7 new layers and a config pushed, the manifest pushed with its
+ * tag and references), pull it docker-style (GET by tag, config, 10 layers) and containerd-style (HEAD by
+ * tag, GET by digest, config, layers), and every fourth round delete an older image by digest (the
+ * registry follows with the tag delete) and one of its layers. About 38 events a round, two thirds pulls.
+ * `scope` makes every digest and repository fresh, so runs and senders never touch each other's rows.
+ */
+export function* history(scope: string): Generator<Sent> {
+  const base = Array.from({ length: BASE_LAYERS }, (_, k) => digestOf(`${scope}/base/${k}`));
+  const baseRepo = `bench/${scope}/base`;
+  const hasBase = new Set<string>();
+  const pushed: { repository: string; tag: string; digest: string; layer: string }[] = [];
+  yield* base.map((digest) => one(pushBlob({ repository: baseRepo, digest, size: 30_000_000 })));
+
+  for (let round = 0; ; round++) {
+    const repository = `bench/${scope}/app${round % 4}`;
+    const tag = `v${round}`;
+    const own = Array.from({ length: LAYERS - BASE_LAYERS }, (_, k) => digestOf(`${scope}/${round}/layer/${k}`));
+    const img = image(`${scope}/${round}`, { repository, tag, layers: [...base, ...own] });
+
+    for (const digest of base) {
+      yield one(hasBase.has(repository)
+        ? pullBlob({ repository, digest, method: "HEAD" })
+        : mountBlob({ repository, digest, from: baseRepo }));
+    }
+    hasBase.add(repository);
+    for (const digest of [img.config, ...own]) yield one(pushBlob({ repository, digest, size: 2_000_000 }));
+    yield one(img.push({ mediaType: round % 2 ? DOCKER_MANIFEST : undefined }));
+    pushed.push({ repository, tag, digest: img.digest, layer: own[0]! });
+
+    yield one(pullManifest({ repository, digest: img.digest, tag }));
+    for (const digest of [img.config, ...img.layers]) yield one(pullBlob({ repository, digest }));
+    yield one(pullManifest({ repository, digest: img.digest, tag, method: "HEAD" }));
+    yield one(pullManifest({ repository, digest: img.digest }));
+    for (const digest of [img.config, ...img.layers]) yield one(pullBlob({ repository, digest }));
+
+    if (round % 4 === 3) {
+      const old = pushed.splice(0, 1)[0]!;
+      yield one(deleteDigest({ repository: old.repository, digest: old.digest }));
+      yield one(deleteTag({ repository: old.repository, tag: old.tag }));
+      yield one(deleteDigest({ repository: old.repository, digest: old.layer }));
+    }
+  }
+}
+
+function one(event: ReturnType<typeof pushBlob>): Sent {
+  return {
+    body: JSON.stringify(envelope(event)),
+    id: event.id,
+    getPull: event.action === "pull" && event.request.method === "GET",
+  };
+}
