@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { createLogger } from "../../src/log.ts";
 import { createRegistryContext } from "../../src/registry/context.ts";
@@ -8,6 +8,9 @@ import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
 import { envelope, pushManifest } from "../support/events.ts";
 import { fakeServer, manifestResponse, ociIndex, schema2, sha256 } from "./fake-registry.ts";
+
+// Each test opens a database of its own; on a busy machine that alone can take seconds.
+setDefaultTimeout(30_000);
 
 const a = schema2("a");
 const b = schema2("b");
@@ -127,7 +130,11 @@ describe("the fetch queue", () => {
     const worker = startFetchWorker(deps, { ...tuning, pollMs: 60_000 });
     await pushed(index);
     worker.wake();
-    for (let i = 0; i < 100 && (await jobs()).some((j) => j.state !== "done") || (await jobs()).length < 3; i++) {
+    const settled = async () => {
+      const all = await jobs();
+      return all.length === 3 && all.every((j) => j.state === "done");
+    };
+    for (const until = Date.now() + 10_000; !(await settled()) && Date.now() < until; ) {
       await Bun.sleep(20);
       worker.wake();
     }

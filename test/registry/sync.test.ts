@@ -1,4 +1,4 @@
-import { expect, test } from "bun:test";
+import { expect, test, setDefaultTimeout } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { parseConfig } from "../../src/config.ts";
 import { silentLogger } from "../../src/log.ts";
@@ -9,6 +9,9 @@ import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
 import { envelope, pushManifest } from "../support/events.ts";
 import { fakeServer, manifestResponse, schema2 } from "./fake-registry.ts";
+
+// Each test opens a database of its own; on a busy machine that alone can take seconds.
+setDefaultTimeout(30_000);
 
 const a = schema2("a");
 const b = schema2("b");
