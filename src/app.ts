@@ -9,6 +9,7 @@ import type { Logger } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics/metrics.ts";
 import { requestLog } from "./metrics/request-log.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
+import { reportRoutes } from "./reports/routes.ts";
 import { bearerAuth } from "./security/bearer.ts";
 import { inFlightLimit } from "./security/limits.ts";
 import { loadTokens, type Tokens } from "./security/tokens.ts";
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps) {
     }
   });
 
+  app.route("/", reportRoutes({ db: deps.db }));
   app.route(
     "/",
     webhookRoutes({

@@ -1,6 +1,7 @@
 import pkg from "../package.json" with { type: "json" };
 import * as healthcheck from "./commands/healthcheck.ts";
 import * as migrate from "./commands/migrate.ts";
+import * as report from "./commands/report.ts";
 import * as serve from "./commands/serve.ts";
 import * as systemdUnit from "./commands/systemd-unit.ts";
 import { ConfigError, helpText } from "./config.ts";
@@ -10,6 +11,7 @@ import * as sync from "./registry/sync-command.ts";
 const commands: Record<string, { run(args: string[]): Promise<number> }> = {
   serve,
   migrate,
+  report,
   healthcheck,
   "systemd-unit": systemdUnit,
   sync,

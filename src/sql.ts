@@ -3,6 +3,7 @@
 
 import m000001 from "../sql/migrations/000001_original.sql" with { type: "text" };
 import m000002 from "../sql/migrations/000002_state_and_activity.sql" with { type: "text" };
+import m000004 from "../sql/migrations/000004_report_indexes.sql" with { type: "text" };
 
 import classifyDeletes from "../sql/queries/classify_deletes.sql" with { type: "text" };
 import deleteTags from "../sql/queries/delete_tags.sql" with { type: "text" };
@@ -37,6 +38,18 @@ import selectSyncRepositories from "../sql/queries/select_sync_repositories.sql"
 import syncDeleteTags from "../sql/queries/sync_delete_tags.sql" with { type: "text" };
 import syncTombstoneBlobs from "../sql/queries/sync_tombstone_blobs.sql" with { type: "text" };
 import syncTombstoneManifests from "../sql/queries/sync_tombstone_manifests.sql" with { type: "text" };
+// the reports (issue 4)
+import reportActivity from "../sql/queries/report_activity.sql" with { type: "text" };
+import reportBlobs from "../sql/queries/report_blobs.sql" with { type: "text" };
+import reportDeletions from "../sql/queries/report_deletions.sql" with { type: "text" };
+import reportImages from "../sql/queries/report_images.sql" with { type: "text" };
+import reportMissingBlobs from "../sql/queries/report_missing_blobs.sql" with { type: "text" };
+import reportMostTagged from "../sql/queries/report_most_tagged.sql" with { type: "text" };
+import reportNotPulled from "../sql/queries/report_not_pulled.sql" with { type: "text" };
+import reportOlderThan from "../sql/queries/report_older_than.sql" with { type: "text" };
+import reportOrphanedBlobs from "../sql/queries/report_orphaned_blobs.sql" with { type: "text" };
+import reportRepositories from "../sql/queries/report_repositories.sql" with { type: "text" };
+import reportStorage from "../sql/queries/report_storage.sql" with { type: "text" };
 // production hardening (issue 5): metrics and retention
 import countFetchJobs from "../sql/queries/count_fetch_jobs.sql" with { type: "text" };
 import foldExpiredEvents from "../sql/queries/fold_expired_events.sql" with { type: "text" };
@@ -45,9 +58,21 @@ import pruneDeadLetters from "../sql/queries/prune_dead_letters.sql" with { type
 export const migrations = [
   { version: 1, name: "original", text: m000001 },
   { version: 2, name: "state_and_activity", text: m000002 },
+  { version: 4, name: "report_indexes", text: m000004 },
 ];
 
 export const queries = {
+  reportActivity,
+  reportBlobs,
+  reportDeletions,
+  reportImages,
+  reportMissingBlobs,
+  reportMostTagged,
+  reportNotPulled,
+  reportOlderThan,
+  reportOrphanedBlobs,
+  reportRepositories,
+  reportStorage,
   countFetchJobs,
   foldExpiredEvents,
   pruneDeadLetters,

@@ -1,0 +1,49 @@
+-- Pushes, pulls (GET; a HEAD is not a pull), mounts and deletes per UTC day, newest day first, over the
+-- last $3 days including today. Retention moves expired events into activity_daily in the same statement
+-- that deletes them, so each event is in exactly one of the two and the day's count is their sum, even
+-- while a day is only partly folded.
+-- $1 registry ('' = all), $2 repository prefix, $3 days, $4 the day to start before, $5 page size.
+with bounds as (
+  select (now() at time zone 'UTC')::date - ($3::int - 1) as first_day,
+         least((now() at time zone 'UTC')::date, $4::text::date - 1) as last_day
+),
+days as (
+  select d::date as day
+  from bounds, generate_series(bounds.last_day, bounds.first_day, interval '-1 day') as d
+  limit $5
+),
+counts as (
+  select a.day, a.action, a.count
+  from regstat.activity_daily a
+  where a.day between (select min(day) from days) and (select max(day) from days)
+    and a.registry collate "C" between $1::text and case when $1::text = '' then chr(1114111) else $1::text end
+    and a.repository collate "C" >= $2::text and a.repository collate "C" < $2::text || chr(1114111)
+  union all
+  select (e.ts at time zone 'UTC')::date,
+    case when e.action = 'pull' and e.method = 'HEAD' then 'head' else e.action end,
+    1
+  from regstat.events e
+  where e.ts >= (select min(day) from days)::timestamp at time zone 'UTC'
+    and e.ts < ((select max(day) from days) + 1)::timestamp at time zone 'UTC'
+    and e.registry collate "C" between $1::text and case when $1::text = '' then chr(1114111) else $1::text end
+    and e.repository collate "C" >= $2::text and e.repository collate "C" < $2::text || chr(1114111)
+),
+per_day as (
+  select day,
+    sum(count) filter (where action = 'push') as pushes,
+    sum(count) filter (where action = 'pull') as pulls,
+    sum(count) filter (where action = 'mount') as mounts,
+    sum(count) filter (where action = 'delete') as deletes
+  from counts
+  group by day
+)
+select
+  to_char(d.day, 'YYYY-MM-DD') as day,
+  coalesce(p.pushes, 0) as pushes,
+  coalesce(p.pulls, 0) as pulls,
+  coalesce(p.mounts, 0) as mounts,
+  coalesce(p.deletes, 0) as deletes,
+  jsonb_build_array(to_char(d.day, 'YYYY-MM-DD')) as cursor_key
+from days d
+left join per_day p on p.day = d.day
+order by d.day desc

@@ -1,0 +1,33 @@
+-- The images: every live tag, ordered by (registry, repository, tag) in byte order, one page after a key.
+-- $1 registry ('' = all), $2 repository prefix, $3-$5 the key to start after, $6 page size.
+-- size: bytes of the manifest, its children (an index's platforms) and every blob they reference,
+-- deduplicated within the image (a layer shared by two platforms counts once).
+with page as (
+  select t.registry, t.repository, t.tag, t.manifest_digest, t.pushed, t.pulled, t.pull_count
+  from regstat.tags t
+  where t.registry collate "C" between $1::text and case when $1::text = '' then chr(1114111) else $1::text end
+    and t.repository collate "C" >= $2::text and t.repository collate "C" < $2::text || chr(1114111)
+    and (t.registry collate "C", t.repository collate "C", t.tag collate "C") > ($3::text, $4::text, $5::text)
+  order by t.registry collate "C", t.repository collate "C", t.tag collate "C"
+  limit $6
+)
+select
+  p.registry, p.repository, p.tag, p.manifest_digest as digest, m.media_type,
+  coalesce(m.size, 0)
+    + coalesce((select sum(c.size) from regstat.manifest_children c where c.parent_digest = p.manifest_digest), 0)
+    + coalesce((
+        select sum(b.size) from regstat.blobs b
+        where b.digest in (
+          select mb.blob_digest from regstat.manifest_blob mb where mb.manifest_digest = p.manifest_digest
+          union
+          select mb.blob_digest
+          from regstat.manifest_children c
+          join regstat.manifest_blob mb on mb.manifest_digest = c.child_digest
+          where c.parent_digest = p.manifest_digest
+        )
+      ), 0) as size,
+  p.pushed, p.pulled, p.pull_count,
+  jsonb_build_array(p.registry, p.repository, p.tag) as cursor_key
+from page p
+left join regstat.manifests m on m.digest = p.manifest_digest
+order by p.registry collate "C", p.repository collate "C", p.tag collate "C"

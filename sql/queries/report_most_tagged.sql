@@ -1,0 +1,38 @@
+-- Manifests by how many live tags point at them, most first, then by digest.
+-- $1 registry ('' = all), $2 repository prefix: only tags there count; $3-$4 the key to start after
+-- (tags, digest), $5 page size.
+with counts as (
+  select t.manifest_digest as digest, count(*) as tags, count(distinct (t.registry, t.repository)) as repositories,
+         min(t.registry || '/' || t.repository || ':' || t.tag) as first_tag
+  from regstat.tags t
+  where t.manifest_digest is not null
+    and t.registry collate "C" between $1::text and case when $1::text = '' then chr(1114111) else $1::text end
+    and t.repository collate "C" >= $2::text and t.repository collate "C" < $2::text || chr(1114111)
+  group by t.manifest_digest
+),
+page as (
+  select * from counts c
+  where c.tags < $3::bigint or (c.tags = $3::bigint and c.digest collate "C" > $4::text)
+  order by c.tags desc, c.digest collate "C"
+  limit $5
+)
+select
+  p.digest, m.media_type,
+  coalesce(m.size, 0)
+    + coalesce((select sum(c.size) from regstat.manifest_children c where c.parent_digest = p.digest), 0)
+    + coalesce((
+        select sum(b.size) from regstat.blobs b
+        where b.digest in (
+          select mb.blob_digest from regstat.manifest_blob mb where mb.manifest_digest = p.digest
+          union
+          select mb.blob_digest
+          from regstat.manifest_children c
+          join regstat.manifest_blob mb on mb.manifest_digest = c.child_digest
+          where c.parent_digest = p.digest
+        )
+      ), 0) as size,
+  p.tags, p.repositories, p.first_tag,
+  jsonb_build_array(p.tags, p.digest) as cursor_key
+from page p
+left join regstat.manifests m on m.digest = p.digest
+order by p.tags desc, p.digest collate "C"

@@ -1,0 +1,34 @@
+-- Live tags last pushed before now minus $3 days, oldest push first. A tag regstat has only seen
+-- pulled has no push time and is left out.
+-- $1 registry ('' = all), $2 repository prefix, $3 days, $4-$7 the key to start after, $8 page size.
+with page as (
+  select t.registry, t.repository, t.tag, t.manifest_digest, t.pushed, t.pulled, t.pull_count
+  from regstat.tags t
+  where t.pushed < now() - make_interval(days => $3::int)
+    and t.registry collate "C" between $1::text and case when $1::text = '' then chr(1114111) else $1::text end
+    and t.repository collate "C" >= $2::text and t.repository collate "C" < $2::text || chr(1114111)
+    and (t.pushed, t.registry collate "C", t.repository collate "C", t.tag collate "C")
+      > ($4::text::timestamptz, $5::text, $6::text, $7::text)
+  order by t.pushed, t.registry collate "C", t.repository collate "C", t.tag collate "C"
+  limit $8
+)
+select
+  p.registry, p.repository, p.tag, p.manifest_digest as digest, m.media_type,
+  coalesce(m.size, 0)
+    + coalesce((select sum(c.size) from regstat.manifest_children c where c.parent_digest = p.manifest_digest), 0)
+    + coalesce((
+        select sum(b.size) from regstat.blobs b
+        where b.digest in (
+          select mb.blob_digest from regstat.manifest_blob mb where mb.manifest_digest = p.manifest_digest
+          union
+          select mb.blob_digest
+          from regstat.manifest_children c
+          join regstat.manifest_blob mb on mb.manifest_digest = c.child_digest
+          where c.parent_digest = p.manifest_digest
+        )
+      ), 0) as size,
+  p.pushed, p.pulled, p.pull_count,
+  jsonb_build_array(p.pushed, p.registry, p.repository, p.tag) as cursor_key
+from page p
+left join regstat.manifests m on m.digest = p.manifest_digest
+order by p.pushed, p.registry collate "C", p.repository collate "C", p.tag collate "C"

@@ -1,0 +1,73 @@
+import { parseConfig } from "../config.ts";
+import { pendingMigrations } from "../db/migrate.ts";
+import { openDb } from "../db/open.ts";
+import { AppError } from "../errors.ts";
+import { reportsByName } from "../reports/catalogue.ts";
+import { toCsv, toTable } from "../reports/format.ts";
+import { describeReports, findReport, runReport } from "../reports/run.ts";
+
+export const summary = "print a report straight from the database: regstat report <name> [--param value ...] [--format json|csv|table]";
+
+const formats = ["json", "csv", "table"];
+
+/**
+ * `regstat report` lists the reports; `regstat report <name> --days 30 --format csv` prints one. The
+ * connection flags are the server's; the rest are the report's parameters, as the HTTP API takes them.
+ */
+export async function run(args: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  const { config, rest } = parseConfig(args, env, { allowUnknown: true });
+  const [name, ...flags] = rest;
+  if (name === undefined || name.startsWith("-")) {
+    for (const report of describeReports()) {
+      const options = report.parameters.map((p) => `--${p.name}`).join(" ");
+      process.stdout.write(`${report.name}${options ? ` [${options}]` : ""}\n    ${report.description}\n`);
+    }
+    return name === undefined ? 0 : fail(`name the report before its parameters (${[...reportsByName.keys()].join(", ")})`);
+  }
+  let given: Record<string, string>;
+  try {
+    findReport(name);
+    given = readFlags(flags);
+  } catch (error) {
+    if (error instanceof AppError) return fail(error.message);
+    throw error;
+  }
+  const format = given.format ?? "json";
+  delete given.format;
+  if (!formats.includes(format)) return fail(`--format: must be json, csv or table (got ${JSON.stringify(format)})`);
+
+  const db = await openDb(config);
+  try {
+    if (await pendingMigrations(db)) return fail("the database schema is not up to date: run `regstat migrate` first");
+    const answer = await runReport(db, name, given);
+    const columns = Object.keys(findReport(name).columns);
+    if (format === "json") process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+    else process.stdout.write(format === "csv" ? toCsv(columns, answer.rows) : toTable(columns, answer.rows));
+    if (format !== "json" && answer.next_cursor) process.stderr.write(`more rows: --cursor ${answer.next_cursor}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof AppError) return fail(error.message);
+    throw error;
+  } finally {
+    await db.close();
+  }
+}
+
+/** `--days 3` or `--days=3`, each given once. */
+function readFlags(flags: string[]): Record<string, string> {
+  const given: Record<string, string> = {};
+  for (let i = 0; i < flags.length; i++) {
+    const match = /^--?([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(flags[i]!);
+    if (!match) throw new AppError(400, "invalid_argument", `unexpected argument ${JSON.stringify(flags[i])}`);
+    const value = match[2] ?? flags[++i];
+    if (value === undefined) throw new AppError(400, "invalid_argument", `--${match[1]}: needs a value`);
+    if (match[1]! in given) throw new AppError(400, "invalid_argument", `--${match[1]}: given twice, takes one value`);
+    given[match[1]!] = value;
+  }
+  return given;
+}
+
+function fail(message: string): number {
+  process.stderr.write(`regstat report: ${message}\n`);
+  return 2;
+}

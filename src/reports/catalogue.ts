@@ -1,0 +1,217 @@
+import { queries } from "../sql.ts";
+import type { Key } from "./cursor.ts";
+import type { ParamName } from "./params.ts";
+
+export type Values = Partial<Record<ParamName, unknown>> & { registry: string; repository: string };
+
+export type Report = {
+  name: string;
+  description: string;
+  /** parameters besides format (and, for lists, registry, repository, limit and cursor) */
+  params: ParamName[];
+  /** a list is ordered stably and paged; otherwise the answer is one row */
+  list: boolean;
+  defaultLimit?: number;
+  /** what each column holds, in order: units, and whether sizes are deduplicated or summed */
+  columns: Record<string, string>;
+  sql: string;
+  /** the sort key before the first row */
+  start: Key;
+  args(values: Values, after: Key, limit: number): unknown[];
+  /** a problem with the parameters together, named by parameter */
+  check?(values: Values): { parameter: string; message: string; allowed: string } | undefined;
+};
+
+const image = {
+  registry: "the registry",
+  repository: "the repository",
+  tag: "the tag",
+  digest: "the manifest the tag points at",
+  media_type: "the manifest's media type",
+  size: "bytes of the manifest, its platform manifests (for an index) and every blob they reference, deduplicated within the image",
+  pushed: "when the tag was last pushed (ISO 8601 UTC)",
+  pulled: "when the image was last pulled with GET by this tag or its digest, null if never",
+  pull_count: "GET pulls of the image by this tag, or by digest in this repository",
+};
+
+const filters = (v: Values) => [v.registry, v.repository];
+
+export const reports: Report[] = [
+  {
+    name: "images",
+    description: "The images in the registry: each live tag, ordered by registry, repository and tag.",
+    params: [],
+    list: true,
+    columns: image,
+    sql: queries.reportImages,
+    start: ["", "", ""],
+    args: (v, after, limit) => [...filters(v), ...after, limit],
+  },
+  {
+    name: "blobs",
+    description: "How many blobs the registry holds, and their total bytes (each blob counted once).",
+    params: [],
+    list: false,
+    columns: {
+      blobs: "blobs some repository holds or a live manifest references",
+      bytes: "their bytes, deduplicated (each blob once)",
+      blobs_of_unknown_size: "blobs whose size regstat has not learned (counted as 0 bytes)",
+    },
+    sql: queries.reportBlobs,
+    start: [],
+    args: () => [],
+  },
+  {
+    name: "older-than",
+    description: "Images whose tag was last pushed more than `days` days ago, oldest push first.",
+    params: ["days"],
+    list: true,
+    columns: image,
+    sql: queries.reportOlderThan,
+    start: ["-infinity", "", "", ""],
+    args: (v, after, limit) => [...filters(v), v.days, ...after, limit],
+    check: (v) => v.days === undefined
+      ? { parameter: "days", message: "days is required", allowed: "a whole number of days from 0 to 36500" }
+      : undefined,
+  },
+  {
+    name: "not-pulled",
+    description:
+      "Images not pulled (GET) for `days` days or `months` months, never-pulled ones included (their age counted from the push), longest idle first.",
+    params: ["days", "months"],
+    list: true,
+    columns: { ...image, idle_since: "the last GET pull, or the last push when there was none" },
+    sql: queries.reportNotPulled,
+    start: ["-infinity", "", "", ""],
+    args: (v, after, limit) => [...filters(v), v.days ?? 0, v.months ?? 0, ...after, limit],
+    check: (v) => (v.days === undefined) === (v.months === undefined)
+      ? { parameter: "days", message: "give either days or months", allowed: "days=<0 or more> or months=<0 or more>, not both" }
+      : undefined,
+  },
+  {
+    name: "orphaned-blobs",
+    description:
+      "Blobs no live manifest in any repository references (what the registry's garbage collector would delete), by digest. Blobs pushed within `grace` are left out.",
+    params: ["grace"],
+    list: true,
+    columns: {
+      digest: "the blob",
+      media_type: "its media type, as a manifest once named it",
+      size: "its bytes",
+      pushed: "when it was last pushed or mounted",
+      pulled: "when it was last pulled with GET, null if never",
+      repositories: "how many repositories still hold it",
+    },
+    sql: queries.reportOrphanedBlobs,
+    start: [""],
+    args: (v, after, limit) => [...filters(v), v.grace ?? 3_600_000, ...after, limit],
+  },
+  {
+    name: "missing-blobs",
+    description:
+      "Images that would fail to pull: per repository, live manifests (or the platforms of a live index) referencing a blob that repository no longer holds (deleted from it) or that regstat has never seen in it.",
+    params: [],
+    list: true,
+    columns: {
+      registry: "the registry",
+      repository: "the repository",
+      digest: "the manifest the repository holds",
+      manifest: "the manifest naming the blob: digest itself, or one of its platforms",
+      blob: "the blob the repository lacks",
+      reason: "deleted (the repository deleted it) or never_seen (regstat never saw it there)",
+      blob_deleted: "when the repository deleted the blob, null if never_seen",
+    },
+    sql: queries.reportMissingBlobs,
+    start: ["", "", "", "", ""],
+    args: (v, after, limit) => [...filters(v), ...after, limit],
+  },
+  {
+    name: "most-tagged",
+    description: "Images (manifests) with the most live tags, most first.",
+    params: [],
+    list: true,
+    defaultLimit: 10,
+    columns: {
+      digest: "the manifest",
+      media_type: "its media type",
+      size: "bytes of the image (manifest, platforms, blobs), deduplicated within the image",
+      tags: "live tags pointing at it",
+      repositories: "repositories those tags are in",
+      first_tag: "one of those tags, registry/repository:tag (the first in byte order)",
+    },
+    sql: queries.reportMostTagged,
+    start: [Number.MAX_SAFE_INTEGER, ""],
+    args: (v, after, limit) => [...filters(v), ...after, limit],
+  },
+  {
+    name: "repositories",
+    description: "Per repository holding a live manifest: tags, manifests, deduplicated bytes, last push, last pull, pulls.",
+    params: [],
+    list: true,
+    columns: {
+      registry: "the registry",
+      repository: "the repository",
+      tags: "live tags",
+      manifests: "manifests it holds",
+      bytes: "bytes of those manifests, their platforms and the blobs they reference, deduplicated within the repository",
+      last_push: "the last push of a manifest it holds",
+      last_pull: "the last GET pull of a manifest it holds, null if none",
+      pulls: "GET pulls of the manifests it holds",
+    },
+    sql: queries.reportRepositories,
+    start: ["", ""],
+    args: (v, after, limit) => [...filters(v), ...after, limit],
+  },
+  {
+    name: "storage",
+    description:
+      "Total deduplicated bytes, bytes if every image were stored alone, and bytes held only by orphaned blobs and by untagged manifests.",
+    params: ["grace"],
+    list: false,
+    columns: {
+      deduplicated_bytes: "every blob and manifest the registry holds, each once",
+      summed_bytes: "the sum of every live tag's image size (the images report's size), as if each image were stored alone",
+      orphaned_bytes: "bytes of the orphaned blobs (the orphaned-blobs report, same grace)",
+      untagged_bytes: "bytes of live manifests no tag reaches, and of the blobs only they reference",
+    },
+    sql: queries.reportStorage,
+    start: [],
+    args: (v) => [v.grace ?? 3_600_000],
+  },
+  {
+    name: "activity",
+    description: "Pushes, pulls (GET), mounts and deletes per UTC day over the last `days` days, newest first.",
+    params: ["days"],
+    list: true,
+    columns: {
+      day: "the UTC day (YYYY-MM-DD)",
+      pushes: "push events (blobs and manifests)",
+      pulls: "GET pull events (a HEAD is not a pull)",
+      mounts: "cross-repository blob mounts",
+      deletes: "delete events",
+    },
+    sql: queries.reportActivity,
+    start: ["9999-12-31"],
+    args: (v, after, limit) => [...filters(v), v.days ?? 30, ...after, limit],
+  },
+  {
+    name: "deletions",
+    description: "The deletion audit trail, newest first: what was deleted, when, from where.",
+    params: ["since"],
+    list: true,
+    columns: {
+      deleted: "when the registry reported the delete",
+      kind: "manifest, blob, tag, or unknown (a digest regstat never saw)",
+      registry: "the registry",
+      repository: "the repository it was deleted from",
+      digest: "the digest deleted, null for a tag",
+      tag: "the tag deleted, null for a digest",
+      event_id: "the registry's event id",
+    },
+    sql: queries.reportDeletions,
+    start: ["infinity", ""],
+    args: (v, after, limit) => [...filters(v), v.since ?? "-infinity", ...after, limit],
+  },
+];
+
+export const reportsByName = new Map(reports.map((r) => [r.name, r]));

@@ -1,0 +1,26 @@
+import type { Answer, Row } from "./run.ts";
+
+const cell = (value: unknown) => (value === null || value === undefined ? "" : String(value));
+
+/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
+const csvField = (value: unknown) => {
+  const text = cell(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+};
+
+export function toCsv(columns: string[], rows: Row[]): string {
+  return [columns, ...rows.map((row) => columns.map((c) => row[c]))]
+    .map((line) => line.map(csvField).join(","))
+    .join("\r\n") + "\r\n";
+}
+
+/** Aligned columns for a terminal; numbers right-aligned. */
+export function toTable(columns: string[], rows: Row[]): string {
+  const cells = rows.map((row) => columns.map((c) => cell(row[c])));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
+  const numeric = columns.map((c) => rows.length > 0 && rows.every((r) => r[c] === null || typeof r[c] === "number"));
+  const line = (values: string[]) =>
+    values.map((value, i) => (numeric[i] ? value.padStart(widths[i]!) : value.padEnd(widths[i]!))).join("  ").trimEnd();
+  return [line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n") + "\n";
+}
+

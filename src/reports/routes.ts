@@ -1,0 +1,41 @@
+import { Hono } from "hono";
+import type { Db } from "../db/db.ts";
+import { badRequest } from "../errors.ts";
+import { toCsv } from "./format.ts";
+import { describeReports, findReport, runReport } from "./run.ts";
+
+const formats = ["json", "csv"];
+
+/** GET /reports (the catalogue) and GET /reports/<name> (one answer, JSON or ?format=csv). */
+export function reportRoutes(deps: { db: Db }) {
+  const app = new Hono();
+
+  app.get("/reports", (c) => c.json({ reports: describeReports() }));
+
+  app.get("/reports/:name", async (c) => {
+    const report = findReport(c.req.param("name"));
+    const given: Record<string, string> = {};
+    for (const [name, values] of Object.entries(c.req.queries())) {
+      if (values.length > 1) throw badRequest("invalid_parameter", `${name}: given ${values.length} times, takes one value`, { parameter: name });
+      given[name] = values[0]!;
+    }
+    const format = given.format ?? "json";
+    delete given.format;
+    if (!formats.includes(format)) {
+      throw badRequest("invalid_parameter", `format: must be json or csv (got ${JSON.stringify(format.slice(0, 40))})`, {
+        parameter: "format",
+        allowed: formats,
+      });
+    }
+    const answer = await runReport(deps.db, report.name, given);
+    if (format === "json") return c.json(answer);
+    const headers: Record<string, string> = {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="${report.name}.csv"`,
+    };
+    if (answer.next_cursor) headers["x-next-cursor"] = answer.next_cursor;
+    return c.body(toCsv(Object.keys(report.columns), answer.rows), 200, headers);
+  });
+
+  return app;
+}

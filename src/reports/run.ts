@@ -1,0 +1,105 @@
+import * as v from "valibot";
+import type { Db } from "../db/db.ts";
+import { AppError, badRequest } from "../errors.ts";
+import { reports, reportsByName, type Report, type Values } from "./catalogue.ts";
+import { decodeCursor, encodeCursor, type Key } from "./cursor.ts";
+import { LIMIT_MAX, params, type ParamName } from "./params.ts";
+
+export type Row = Record<string, unknown>;
+export type Answer = { report: string; parameters: Record<string, unknown>; rows: Row[]; next_cursor?: string | null };
+
+const listParams: ParamName[] = ["registry", "repository", "limit", "cursor"];
+
+/** Every parameter a report takes, in the order its help lists them. */
+export function reportParams(report: Report): ParamName[] {
+  return [...report.params, ...(report.list ? listParams : [])];
+}
+
+export function findReport(name: string): Report {
+  const report = reportsByName.get(name);
+  if (!report) {
+    throw new AppError(404, "unknown_report", `there is no report "${name.slice(0, 100)}"`, {
+      report: name.slice(0, 100),
+      allowed: reports.map((r) => r.name),
+    });
+  }
+  return report;
+}
+
+const invalid = (parameter: string, message: string, allowed: string | string[]) =>
+  badRequest("invalid_parameter", `${parameter}: ${message}`, { parameter, allowed });
+
+/** Checks the given parameters (each a string, given once) against the report's: every problem is a 400 naming it. */
+export function parseParams(report: Report, given: Record<string, string>): { values: Values; after: Key; limit: number } {
+  const allowed = reportParams(report);
+  const values: Values = { registry: "", repository: "" };
+  for (const [name, text] of Object.entries(given)) {
+    if (!(allowed as string[]).includes(name)) {
+      throw badRequest("unknown_parameter", `the ${report.name} report takes no parameter "${name.slice(0, 100)}"`, {
+        parameter: name.slice(0, 100),
+        allowed,
+      });
+    }
+    const param = params[name as ParamName];
+    const result = v.safeParse(param.schema, text);
+    if (!result.success) {
+      const shown = text.length > 40 ? `${JSON.stringify(text.slice(0, 40))}...` : JSON.stringify(text);
+      throw invalid(name, `${result.issues[0].message} (got ${shown})`, param.allowed);
+    }
+    (values as Record<string, unknown>)[name] = result.output;
+  }
+  const problem = report.check?.(values);
+  if (problem) throw invalid(problem.parameter, problem.message, problem.allowed);
+
+  let after = report.start;
+  if (values.cursor !== undefined) {
+    const key = decodeCursor(report.name, report.start.length, values.cursor as string);
+    if (!key) throw invalid("cursor", `not a cursor of the ${report.name} report`, params.cursor.allowed);
+    after = key;
+  }
+  const limit = (values.limit as number | undefined) ?? report.defaultLimit ?? 100;
+  return { values, after, limit: Math.min(limit, LIMIT_MAX) };
+}
+
+/** Answers one report from a read-only transaction: one page of a list (and the cursor of the next), or one row. */
+export async function runReport(db: Db, name: string, given: Record<string, string>): Promise<Answer> {
+  const report = findReport(name);
+  const { values, after, limit } = parseParams(report, given);
+  const fetched = await db.transaction(
+    (tx) => tx.query<Row>(report.sql, report.args(values, after, report.list ? limit + 1 : limit)),
+    { readOnly: true },
+  );
+  const page = report.list ? fetched.slice(0, limit) : fetched;
+  const more = report.list && fetched.length > limit;
+  const last = page.at(-1);
+  const parameters: Record<string, unknown> = { ...given };
+  if (report.list) parameters.limit = limit;
+  return {
+    report: report.name,
+    parameters,
+    rows: page.map(({ cursor_key: _, ...row }) => toJson(row)),
+    ...(report.list ? { next_cursor: more && last ? encodeCursor(report.name, last.cursor_key as Key) : null } : {}),
+  };
+}
+
+/** Times as ISO 8601 UTC; everything else as the database gave it (byte counts and counts are numbers). */
+function toJson(row: Row): Row {
+  const out: Row = {};
+  for (const [key, value] of Object.entries(row)) out[key] = value instanceof Date ? value.toISOString() : value;
+  return out;
+}
+
+/** The catalogue, as GET /reports and `regstat report` without a name show it. */
+export function describeReports() {
+  return reports.map((report) => ({
+    name: report.name,
+    description: report.description,
+    parameters: reportParams(report).map((name) => ({
+      name,
+      description: params[name].description,
+      allowed: params[name].allowed,
+      ...(name === "limit" ? { default: report.defaultLimit ?? 100 } : {}),
+    })),
+    columns: report.columns,
+  }));
+}

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { freshPostgresDatabase, testPgUrl } from "../support/db.ts";
+
+// The command as a user runs it, on its own database: PostgreSQL when the tests have one, else an
+// embedded database in a temp directory.
+const main = join(import.meta.dir, "../../src/main.ts");
+
+describe("regstat report", () => {
+  let args: string[];
+  let drop = async () => {};
+  beforeAll(async () => {
+    if (testPgUrl) {
+      const fresh = await freshPostgresDatabase(testPgUrl);
+      drop = fresh.drop;
+      args = ["--pg-conn-str", fresh.url];
+    } else {
+      args = ["--data-dir", join(require("node:os").tmpdir(), `regstat-report-${process.pid}`)];
+    }
+    expect(Bun.spawnSync(["bun", main, "migrate", ...args]).exitCode).toBe(0);
+  });
+  afterAll(async () => {
+    await drop();
+    if (!testPgUrl) require("node:fs").rmSync(args[1]!, { recursive: true, force: true });
+  });
+
+  const run = (...rest: string[]) => {
+    const p = Bun.spawnSync(["bun", main, "report", ...rest, ...args], { env: { ...process.env, REGSTAT_PG_CONN_STR: "" } });
+    return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
+  };
+
+  test("prints the same JSON as the API, a table, or CSV", () => {
+    const json = run("activity", "--days", "2");
+    expect(json.code).toBe(0);
+    const answer = JSON.parse(json.out);
+    expect(answer.report).toBe("activity");
+    expect(answer.rows).toHaveLength(2);
+    expect(answer.rows[0]).toMatchObject({ pushes: 0, pulls: 0, mounts: 0, deletes: 0 });
+    const table = run("storage", "--format=table");
+    expect(table.out.split("\n")[0]).toBe("deduplicated_bytes  summed_bytes  orphaned_bytes  untagged_bytes");
+    expect(run("images", "--format", "csv").out).toBe("registry,repository,tag,digest,media_type,size,pushed,pulled,pull_count\r\n");
+  });
+
+  test("bad parameters exit 2 with the parameter named", () => {
+    const bad = run("older-than", "--days", "-3");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("days: must be a whole number of days from 0 to 36500");
+    expect(run("nonsense").err).toContain('there is no report "nonsense"');
+    expect(run("images", "--format", "xml").code).toBe(2);
+  });
+});

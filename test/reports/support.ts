@@ -1,0 +1,24 @@
+import { expect } from "bun:test";
+import type { testApp } from "../support/app.ts";
+
+export type App = ReturnType<typeof testApp>;
+
+/** GET a report through the real app; the parsed JSON answer. */
+export async function report(app: App, name: string, params: Record<string, string | number> = {}, status = 200) {
+  const query = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]));
+  const response = await app.app.request(`/reports/${name}${query.size ? `?${query}` : ""}`);
+  const body = (await response.json()) as any;
+  if (response.status !== status) throw new Error(`${name}: ${response.status} ${JSON.stringify(body)}`);
+  expect(response.status).toBe(status);
+  return body;
+}
+
+/** Posts events one envelope each, in the order given, and checks each was stored. */
+export async function deliver(app: App, ...events: unknown[]) {
+  for (const event of events) {
+    const response = await app.post({ events: [event] });
+    expect(response.status).toBe(200);
+  }
+}
+
+export const daysAgo = (days: number, hours = 0) => new Date(Date.now() - days * 86_400_000 - hours * 3_600_000).toISOString();
