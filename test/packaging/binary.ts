@@ -44,7 +44,15 @@ export type Started = {
  */
 export async function startExecutable(
   bin: string,
-  options: { cwd: string; args?: string[]; env?: Record<string, string>; port: number; prefix?: string[]; timeoutMs?: number },
+  options: {
+    cwd: string;
+    args?: string[];
+    env?: Record<string, string>;
+    port: number;
+    https?: boolean;
+    prefix?: string[];
+    timeoutMs?: number;
+  },
 ): Promise<Started> {
   const started = performance.now();
   const proc = Bun.spawn([...(options.prefix ?? []), "env", "-i", ...envPairs(options.env), bin, ...(options.args ?? [])], {
@@ -55,11 +63,11 @@ export async function startExecutable(
   });
   let stderrText: Promise<string> | undefined;
   const stderr = () => (stderrText ??= new Response(proc.stderr).text());
-  const url = `http://127.0.0.1:${options.port}`;
+  const url = `${options.https ? "https" : "http"}://127.0.0.1:${options.port}`;
   const deadline = started + (options.timeoutMs ?? 60_000);
   while (performance.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`regstat exited ${proc.exitCode} before ready:\n${await stderr()}`);
-    const status = await fetch(`${url}/readyz`).then((r) => r.status, () => 0);
+    const status = await fetch(`${url}/readyz`, { tls: { rejectUnauthorized: false } }).then((r) => r.status, () => 0);
     if (status === 200) return { proc, url, readyMs: performance.now() - started, stderr };
     await Bun.sleep(20);
   }

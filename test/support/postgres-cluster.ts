@@ -5,7 +5,7 @@ import { freePort } from "./free-port.ts";
 
 /**
  * A PostgreSQL server for tests that need one: REGSTAT_TEST_PG when set, else a throwaway cluster in a temp
- * directory on a free port (Debian's binaries; initdb refuses root, so as root it runs as the postgres user).
+ * directory on a free port (Debian's binaries; initdb refuses root, so as root they run as the postgres user).
  * `url` is a postgres:// URL of a superuser; `stop()` shuts a throwaway cluster down and removes it.
  */
 export async function postgresServer(): Promise<{ url: string; stop(): Promise<void> }> {
@@ -18,7 +18,8 @@ async function startCluster() {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), "regstat-pg-"));
   const asRoot = process.getuid?.() === 0;
-  const as = asRoot ? ["runuser", "-u", "postgres", "--"] : [];
+  // setpriv execs in place (runuser would fork), so the child is postgres itself and SIGINT reaches it.
+  const as = asRoot ? ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"] : [];
   if (asRoot) {
     const [uid, gid] = ["-u", "-g"].map((f) => Number(Bun.spawnSync(["id", f, "postgres"]).stdout.toString()));
     chownSync(dir, uid!, gid!);
