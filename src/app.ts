@@ -67,10 +67,8 @@ export function createApp(deps: AppDeps) {
 
   app.notFound((c) => c.json(new AppError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404));
   app.onError((error, c) => {
-    if (error instanceof AppError) {
-      if (error.status >= 500) log.warn(error.message, { code: error.code, path: c.req.path });
-      return c.json(error.toJSON(), error.status);
-    }
+    // The request log line already names the error code: one line per request.
+    if (error instanceof AppError) return c.json(error.toJSON(), error.status);
     log.error("unexpected error", { path: c.req.path, error: (error as Error).message });
     return c.json(new AppError(500, "internal_error", "internal error").toJSON(), 500);
   });

@@ -44,7 +44,7 @@ describe("webhook bearer tokens", () => {
       const res = await post(authorization);
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toBe('Bearer realm="regstat-webhook"');
-      const body = await res.json();
+      const body = (await res.json()) as { error: { code: string } };
       expect(body.error.code).toBe("unauthorized");
       expect(JSON.stringify(body)).not.toContain("secret");
     }

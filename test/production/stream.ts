@@ -1,0 +1,68 @@
+import { openPostgres } from "../../src/db/postgres.ts";
+import { pushImage, startRegistry, type RealRegistry } from "../support/registry.ts";
+import { startCluster, type Cluster } from "./cluster.ts";
+import { recordingProxy, settle } from "./recording-proxy.ts";
+import { regstatProcess, type RegstatProcess } from "./regstat-process.ts";
+
+export const WEBHOOK_TOKEN = `wh-${crypto.randomUUID()}`;
+export const REPORTS_TOKEN = `rp-${crypto.randomUUID()}`;
+
+/**
+ * A real registry notifying regstat (through a recording proxy) which stores into a throwaway PostgreSQL:
+ * the setting of the fault tests. `traffic(n)` pushes an image and pulls it back, so the registry sends
+ * blob pushes, HEAD and GET pulls and a manifest push with its references.
+ */
+export async function startStream() {
+  const cluster: Cluster = await startCluster();
+  const regstat: RegstatProcess = regstatProcess(
+    ["--pg-conn-str", cluster.url, "--webhook-token", WEBHOOK_TOKEN, "--reports-token", REPORTS_TOKEN, "--log-level", "debug"],
+  );
+  await regstat.start();
+  const proxy = recordingProxy(() => regstat.url);
+  const registry: RealRegistry = await startRegistry({
+    notify: `${proxy.url}/events`,
+    notifyHeaders: { Authorization: `Bearer ${WEBHOOK_TOKEN}` },
+    includeReferences: true,
+  });
+  const db = openPostgres(cluster.url, { max: 2 });
+  let pushed = 0;
+
+  const traffic = async (images: number) => {
+    for (let i = 0; i < images; i++) {
+      const n = ++pushed;
+      const image = await pushImage(registry, `fault/app${n % 3}:v${n}`);
+      const manifest = await fetch(`${registry.url}/v2/fault/app${n % 3}/manifests/v${n}`, {
+        headers: { accept: image.mediaType },
+      });
+      if (!manifest.ok) throw new Error(`pulling v${n} answered ${manifest.status}`);
+      await manifest.arrayBuffer();
+    }
+  };
+
+  /** Waits until the registry has nothing left to deliver and regstat holds everything it sent. */
+  const drained = () =>
+    settle(async () => {
+      const stored = await storedIds().catch(() => new Set<string>());
+      return [...proxy.sentIds()].every((id) => stored.has(id));
+    }, proxy.quietMs);
+
+  const storedIds = async () => new Set((await db.query<{ id: string }>("select id from regstat.events")).map((r) => r.id));
+
+  return {
+    cluster,
+    regstat,
+    proxy,
+    registry,
+    db,
+    traffic,
+    drained,
+    storedIds,
+    async stop() {
+      await registry.stop();
+      proxy.stop();
+      if (regstat.running()) await regstat.kill("SIGTERM");
+      await db.close();
+      await cluster.destroy();
+    },
+  };
+}
