@@ -39,7 +39,9 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
   return {
     url,
     async stop() {
-      // Refuses new connections and resolves once the requests in flight are answered.
+      // A moment for connections the kernel has queued while a commit held the event loop (the embedded
+      // database is synchronous) to be read; then refuse new ones and wait for the requests in flight.
+      await Bun.sleep(100);
       await server.stop();
       await Promise.all([ingestor.idle(), retention.stop()]);
       await background.stop();

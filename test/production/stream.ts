@@ -48,7 +48,25 @@ export async function startStream() {
 
   const storedIds = async () => new Set((await db.query<{ id: string }>("select id from regstat.events")).map((r) => r.id));
 
+  /** What the registry sent next to what regstat made of it, for the exactly-once checks. */
+  const accounting = async () => ({
+    sent: [...proxy.sentIds()].sort(),
+    stored: [...(await storedIds())].sort(),
+    deadLetters: await db.query("select id, reason from regstat.dead_letters"),
+    // Applied once, too: each manifest's GET pull count is the number of its GET pull events.
+    miscounted: await db.query(`
+      select r.digest, r.pull_count, count(e.id)::int as pulls
+      from regstat.repository_manifests r
+      left join regstat.events e
+        on e.digest = r.digest and e.repository = r.repository and e.action = 'pull' and e.method = 'GET'
+      group by r.digest, r.repository, r.pull_count
+      having r.pull_count <> count(e.id)`),
+    manifests: (await db.query<{ n: number }>("select count(*)::int as n from regstat.manifests"))[0]!.n,
+    imagesPushed: pushed,
+  });
+
   return {
+    accounting,
     cluster,
     regstat,
     proxy,

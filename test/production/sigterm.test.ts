@@ -1,0 +1,54 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { digestOf, envelope, pushBlob } from "../support/events.ts";
+import { EVENTS_V1 } from "../support/fixtures.ts";
+import { regstatProcess } from "./regstat-process.ts";
+
+const dataDir = mkdtempSync(join(tmpdir(), "regstat-sigterm-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const ENVELOPES = 6;
+const EVENTS = 1000;
+
+test("SIGTERM: answers what is in flight, closes the database, exits 0 within 10 s", async () => {
+  const regstat = regstatProcess(["--data-dir", dataDir]);
+  await regstat.start();
+  await fetch(`${regstat.url}/healthz`); // an idle keep-alive connection must not hold the shutdown
+
+  const answered: { status: number; at: number; stored?: number }[] = [];
+  const inFlight = Array.from({ length: ENVELOPES }, (_, n) => {
+    const events = Array.from({ length: EVENTS }, (_, i) => pushBlob({ repository: `term/r${n}`, digest: digestOf(`term-${n}-${i}`) }));
+    return fetch(`${regstat.url}/events`, { method: "POST", headers: { "content-type": EVENTS_V1 }, body: JSON.stringify(envelope(...events)) })
+      .then(async (r) => answered.push({ status: r.status, at: performance.now(), ...((await r.json()) as { stored?: number }) }));
+  });
+  await Bun.sleep(100);
+  const signalled = performance.now();
+  const code = await regstat.kill("SIGTERM");
+  const exitedAfter = performance.now() - signalled;
+  await Promise.all(inFlight);
+
+  expect(code).toBe(0);
+  expect(exitedAfter).toBeLessThan(10_000);
+  expect(answered.map((a) => a.status)).toEqual(Array(ENVELOPES).fill(200));
+  // Some were still being written when the signal came, and were answered before the exit.
+  expect(answered.some((a) => a.at > signalled)).toBe(true);
+  const messages = regstat.log.map((l) => JSON.parse(l).msg);
+  expect(messages).toContain("stopping");
+  expect(messages.at(-1)).toBe("stopped");
+
+  // What was answered 200 was committed and the embedded database closed cleanly: it is all there.
+  const again = regstatProcess(["--data-dir", dataDir]);
+  await again.start();
+  const redelivered = await fetch(`${again.url}/events`, {
+    method: "POST",
+    headers: { "content-type": EVENTS_V1 },
+    body: JSON.stringify(envelope(pushBlob({ repository: "term/r0", digest: digestOf("term-0-0") }))),
+  });
+  expect((await redelivered.json()) as object).toMatchObject({ stored: 1, duplicates: 0 });
+  const m = await fetch(`${again.url}/metrics`).then((r) => r.text());
+  expect(m).toContain("regstat_database_up 1");
+  expect(await again.kill("SIGTERM")).toBe(0);
+  expect(answered.reduce((sum, a) => sum + (a.stored ?? 0), 0)).toBe(ENVELOPES * EVENTS);
+});
