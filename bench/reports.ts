@@ -1,0 +1,95 @@
+/**
+ * Times the first page of every report on a generated registry (bench/reports-data.ts).
+ *
+ *   npm run bench:reports                       PostgreSQL: a throwaway cluster, or REGSTAT_BENCH_PG
+ *   npm run bench:reports -- --db pglite        the embedded database, at --scale 0.1 unless told
+ *   options: --scale <x> (1 = the full size), --runs <n> (default 15), --explain (print each plan)
+ *
+ * With REGSTAT_BENCH_PG, a database that already holds the generated registry is reused as it is.
+ */
+import { parseArgs } from "node:util";
+import type { Db } from "../src/db/db.ts";
+import { migrate } from "../src/db/migrate.ts";
+import { openPglite } from "../src/db/pglite.ts";
+import { openPostgres } from "../src/db/postgres.ts";
+import { reports } from "../src/reports/catalogue.ts";
+import { parseParams, runReport } from "../src/reports/run.ts";
+import { startCluster } from "./reports-cluster.ts";
+import { generate, sizes } from "./reports-data.ts";
+
+const { values: opts } = parseArgs({
+  options: {
+    db: { type: "string", default: "postgres" },
+    scale: { type: "string" },
+    runs: { type: "string", default: "15" },
+    explain: { type: "boolean", default: false },
+  },
+});
+const scale = Number(opts.scale ?? (opts.db === "pglite" ? 0.1 : 1));
+const runs = Number(opts.runs);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+// The first page each report answers when asked with these (the ones that need a parameter get a usual one).
+const firstPage: Record<string, Record<string, string>> = {
+  "older-than": { days: "90" },
+  "not-pulled": { days: "30" },
+};
+
+let cluster: Awaited<ReturnType<typeof startCluster>> | undefined;
+let db: Db;
+if (opts.db === "pglite") {
+  db = await openPglite(undefined);
+} else {
+  const url = process.env.REGSTAT_BENCH_PG || (cluster = await startCluster()).url;
+  db = openPostgres(url, { max: 2 });
+}
+
+try {
+  await migrate(db);
+  const [{ n }] = await db.query<{ n: number }>("select count(*) as n from regstat.tags");
+  if (n > 0) log(`reusing the ${n} tags already in the database`);
+  else {
+    log(`generating ${JSON.stringify(sizes(scale))} on ${db.kind}`);
+    const started = performance.now();
+    await generate(db, scale, log);
+    await db.exec("vacuum analyze");
+    log(`generated in ${((performance.now() - started) / 1000).toFixed(0)}s`);
+  }
+  console.log(`# ${db.kind}, scale ${scale}, ${runs} runs per report after 2 warm-up runs`);
+
+  const results: { name: string; p50: number; p95: number }[] = [];
+  for (const report of reports) {
+    const params = firstPage[report.name] ?? {};
+    if (opts.explain && db.kind === "postgres") await explain(db, report.name, params);
+    const times: number[] = [];
+    for (let i = 0; i < runs + 2; i++) {
+      const started = performance.now();
+      await runReport(db, report.name, params);
+      if (i >= 2) times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)]!;
+    const result = { name: report.name, p50: at(0.5), p95: at(0.95) };
+    results.push(result);
+    console.log(`report ${result.name} p50_ms=${result.p50.toFixed(1)} p95_ms=${result.p95.toFixed(1)}`);
+  }
+  const slowest = results.reduce((a, b) => (b.p50 > a.p50 ? b : a));
+  console.log(`reports: slowest=${slowest.name} p50_ms=${slowest.p50.toFixed(1)}`);
+} finally {
+  await db.close();
+  await cluster?.stop();
+}
+
+/** The plan of a report's first page, with the tables it reads whole (Seq Scan) called out. */
+async function explain(db: Db, name: string, params: Record<string, string>) {
+  const report = reports.find((r) => r.name === name)!;
+  const { values, after, limit } = parseParams(report, params);
+  const plan = await db.transaction(
+    (tx) => tx.query<{ "QUERY PLAN": string }>(`explain (analyze, buffers off, costs off) ${report.sql}`, report.args(values, after, limit + 1)),
+    { readOnly: true },
+  );
+  const lines = plan.map((row) => row["QUERY PLAN"]);
+  const whole = lines.filter((line) => /Seq Scan/.test(line)).map((line) => line.trim());
+  log(`--- ${name}: ${whole.length ? `reads whole tables: ${whole.join("; ")}` : "no sequential scan"}`);
+  log(lines.join("\n"));
+}
