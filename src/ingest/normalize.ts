@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import type { RegistryNames } from "../equiv-registries.ts";
-import { keepableEvent } from "../security/limits.ts";
+import { boundedJson, keepableEvent } from "../security/limits.ts";
 import { describeIssues, Event } from "../webhook/envelope.ts";
 import { BLOB_MEDIA_TYPE, manifestMediaTypes } from "./media-types.ts";
 
@@ -111,7 +111,7 @@ function deadLetter(raw: unknown, reason: string): DeadLetter {
   const id = (raw as { id?: unknown } | null)?.id;
   const key = typeof id === "string" && id.length > 0 && id.length <= 256
     ? id
-    : `sha256:${new Bun.CryptoHasher("sha256").update(JSON.stringify(raw) ?? "null").digest("hex")}`;
+    : `sha256:${new Bun.CryptoHasher("sha256").update(boundedJson(raw).text).digest("hex")}`;
   return { id: key, reason, event: keepableEvent(raw) };
 }
 

@@ -24,8 +24,12 @@ const deletes = [
   queries.recordDeletions,
 ];
 
-/** Batch parameters as JSON text. PostgreSQL text cannot hold NUL, so a \u0000 becomes U+FFFD. */
-const json = (value: unknown) => JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd");
+/**
+ * Batch parameters as JSON text. PostgreSQL text cannot hold NUL nor jsonb a lone surrogate (both
+ * refused, the envelope could not even be dead-lettered), so each becomes U+FFFD.
+ */
+const json = (value: unknown) =>
+  JSON.stringify(value, (_key, v) => (typeof v === "string" ? v.toWellFormed().replaceAll("\0", "\ufffd") : v));
 
 /**
  * Stores a batch of events in one transaction: logs them, then applies the ones not seen before, in

@@ -7,24 +7,35 @@ export const DEAD_LETTER_MAX_BYTES = 16 * 1024;
 export const DEAD_LETTER_MAX_DEPTH = 32;
 
 /**
+ * JSON text of any value JSON.parse can return, however deep: below `maxDepth` levels a value is replaced
+ * by "...". JSON.stringify itself recurses once per level and overflows the stack on deep input.
+ */
+export function boundedJson(value: unknown, maxDepth = DEAD_LETTER_MAX_DEPTH): { text: string; cut: boolean } {
+  let cut = false;
+  const write = (v: unknown, level: number): string => {
+    if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
+    if (level >= maxDepth) {
+      cut = true;
+      return '"..."';
+    }
+    if (Array.isArray(v)) return `[${v.map((item) => write(item, level + 1)).join(",")}]`;
+    return `{${Object.entries(v).map(([k, item]) => `${JSON.stringify(k)}:${write(item, level + 1)}`).join(",")}}`;
+  };
+  const text = write(value, 0);
+  return { text, cut };
+}
+
+/**
  * What is stored of an event regstat cannot interpret. Small, shallow events are kept as sent; anything
  * else is kept as the start of its JSON text, so a dead letter never costs more than a few kilobytes and
  * the database can always accept it (otherwise the registry would resend it forever).
  */
 export function keepableEvent(raw: unknown): unknown {
-  const text = JSON.stringify(raw) ?? "null";
-  if (text.length <= DEAD_LETTER_MAX_BYTES && depth(raw, 0) <= DEAD_LETTER_MAX_DEPTH) return raw;
+  // A JSON null would reach the not-null column as SQL NULL: say what came instead.
+  if (raw === null || raw === undefined) return { value: null };
+  const { text, cut } = boundedJson(raw);
+  if (!cut && text.length <= DEAD_LETTER_MAX_BYTES) return raw;
   return { truncated: true, length: text.length, start: text.slice(0, DEAD_LETTER_MAX_BYTES) };
-}
-
-function depth(value: unknown, level: number): number {
-  if (level > DEAD_LETTER_MAX_DEPTH || value === null || typeof value !== "object") return level;
-  let deepest = level + 1;
-  for (const child of Object.values(value)) {
-    deepest = Math.max(deepest, depth(child, level + 1));
-    if (deepest > DEAD_LETTER_MAX_DEPTH) break;
-  }
-  return deepest;
 }
 
 /**

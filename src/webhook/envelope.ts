@@ -18,7 +18,8 @@ export const Reference = v.object({
 });
 
 export const Event = v.object({
-  id: bounded(256),
+  // Stored as given and compared after the insert, so it must survive PostgreSQL text unchanged.
+  id: v.pipe(bounded(256), v.check((s) => s.isWellFormed() && !s.includes("\0"), "not a valid event id")),
   timestamp: v.pipe(v.string(), v.isoTimestamp("not an ISO 8601 timestamp")),
   action: bounded(32),
   target: v.object({
