@@ -114,7 +114,8 @@ export async function generate(db: Queryable, scale: number, log: (line: string)
         case when p < 70 then 'pull' when p < 90 then 'push' when p < 98 then 'mount' else 'delete' end as action,
         case when p >= 98 then null when p % 3 = 0 then 'manifest' else 'blob' end as kind,
         case when p < 55 then 'GET' when p < 70 then 'HEAD' when p < 90 then 'PUT' when p < 98 then 'POST' else 'DELETE' end as method
-      ) a`],
+      ) a
+      order by ts`], // the log is written as events arrive, so its rows lie in time order
     ["activity_daily", `
       insert into regstat.activity_daily (day, registry, repository, action, count)
       select (now() at time zone 'UTC')::date - d, ${repo("r")}, action, 1 + (random() * 200)::int

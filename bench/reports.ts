@@ -46,7 +46,7 @@ if (opts.db === "pglite") {
 
 try {
   await migrate(db);
-  const [{ n }] = await db.query<{ n: number }>("select count(*) as n from regstat.tags");
+  const n = (await db.query<{ n: number }>("select count(*) as n from regstat.tags"))[0]?.n ?? 0;
   if (n > 0) log(`reusing the ${n} tags already in the database`);
   else {
     log(`generating ${JSON.stringify(sizes(scale))} on ${db.kind}`);

@@ -5,6 +5,9 @@
 -- images, most-tagged: tags in (registry, repository, tag) order
 create index if not exists tags_report_name_idx
   on regstat.tags (registry collate "C", repository collate "C", tag collate "C");
+-- most-tagged: tags counted per manifest from the index alone
+create index if not exists tags_report_manifest_idx
+  on regstat.tags (manifest_digest, registry collate "C", repository collate "C");
 -- older-than: oldest push first
 create index if not exists tags_report_pushed_idx
   on regstat.tags (pushed, registry collate "C", repository collate "C", tag collate "C")

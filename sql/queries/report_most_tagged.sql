@@ -1,14 +1,16 @@
 -- Manifests by how many live tags point at them, most first, then by digest.
 -- $1 registry ('' = all), $2 repository prefix: only tags there count; $3-$4 the key to start after
 -- (tags, digest), $5 page size.
-with counts as (
-  select t.manifest_digest as digest, count(*) as tags, count(distinct (t.registry, t.repository)) as repositories,
-         min(t.registry || '/' || t.repository || ':' || t.tag) as first_tag
+with per_repository as (
+  select t.manifest_digest as digest, count(*) as tags
   from regstat.tags t
   where t.manifest_digest is not null
     and t.registry collate "C" between $1::text and case when $1::text = '' then chr(1114111) else $1::text end
     and t.repository collate "C" >= $2::text and t.repository collate "C" < $2::text || chr(1114111)
-  group by t.manifest_digest
+  group by t.manifest_digest, t.registry collate "C", t.repository collate "C"
+),
+counts as (
+  select digest, sum(tags) as tags, count(*) as repositories from per_repository group by digest
 ),
 page as (
   select * from counts c
@@ -31,7 +33,13 @@ select
           where c.parent_digest = p.digest
         )
       ), 0) as size,
-  p.tags, p.repositories, p.first_tag,
+  p.tags, p.repositories,
+  (
+    select min(t.registry || '/' || t.repository || ':' || t.tag collate "C") from regstat.tags t
+    where t.manifest_digest = p.digest
+      and t.registry collate "C" between $1::text and case when $1::text = '' then chr(1114111) else $1::text end
+      and t.repository collate "C" >= $2::text and t.repository collate "C" < $2::text || chr(1114111)
+  ) as first_tag,
   jsonb_build_array(p.tags, p.digest) as cursor_key
 from page p
 left join regstat.manifests m on m.digest = p.digest

@@ -65,10 +65,12 @@ export function parseParams(report: Report, given: Record<string, string>): { va
 export async function runReport(db: Db, name: string, given: Record<string, string>): Promise<Answer> {
   const report = findReport(name);
   const { values, after, limit } = parseParams(report, given);
-  const fetched = await db.transaction(
-    (tx) => tx.query<Row>(report.sql, report.args(values, after, report.list ? limit + 1 : limit)),
-    { readOnly: true },
-  );
+  const fetched = await db.transaction(async (tx) => {
+    // A plan made for the parameters at hand: a generic plan of a prepared report can be far worse for
+    // some of them (a repository prefix or none, the first page or a deep one).
+    await tx.query("set local plan_cache_mode = force_custom_plan");
+    return tx.query<Row>(report.sql, report.args(values, after, report.list ? limit + 1 : limit));
+  }, { readOnly: true });
   const page = report.list ? fetched.slice(0, limit) : fetched;
   const more = report.list && fetched.length > limit;
   const last = page.at(-1);
