@@ -53,6 +53,7 @@ import reportStorage from "../sql/queries/report_storage.sql" with { type: "text
 // production hardening (issue 5): metrics and retention
 import countFetchJobs from "../sql/queries/count_fetch_jobs.sql" with { type: "text" };
 import foldExpiredEvents from "../sql/queries/fold_expired_events.sql" with { type: "text" };
+import lockIngest from "../sql/queries/lock_ingest.sql" with { type: "text" };
 import pruneDeadLetters from "../sql/queries/prune_dead_letters.sql" with { type: "text" };
 
 export const migrations = [
@@ -75,6 +76,7 @@ export const queries = {
   reportStorage,
   countFetchJobs,
   foldExpiredEvents,
+  lockIngest,
   pruneDeadLetters,
   claimFetchJobs,
   enqueueChildFetches,

@@ -1,6 +1,7 @@
 import { isTransient, retryConflicts, type Db } from "../db/db.ts";
 import type { Logger } from "../log.ts";
 import type { DeadLetter, Normalized } from "./normalize.ts";
+import { queries } from "../sql.ts";
 import { storeEvents } from "./store.ts";
 
 /** `storedIds`: the events of this envelope that were new, for counting by action in /metrics. */
@@ -88,7 +89,13 @@ export class Ingestor {
     const seen = new Set<string>();
     const events = batches.flatMap((b) => b.events).filter((e) => !seen.has(e.id) && seen.add(e.id));
     const dead = batches.flatMap((b) => b.dead);
-    const fresh = await retryConflicts(() => this.db.transaction((tx) => storeEvents(tx, events, dead)));
+    const fresh = await retryConflicts(() =>
+      this.db.transaction(async (tx) => {
+        // Several regstat processes on one database: their batches apply one after another (lock_ingest.sql).
+        await tx.query(queries.lockIngest);
+        return storeEvents(tx, events, dead);
+      }),
+    );
     return batches.map((b) => {
       const storedIds = b.events.filter((e) => fresh.delete(e.id)).map((e) => e.id);
       return { stored: storedIds.length, duplicates: b.events.length - storedIds.length, deadLettered: b.dead.length, storedIds };

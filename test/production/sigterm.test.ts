@@ -12,14 +12,19 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 const ENVELOPES = 6;
 const EVENTS = 1000;
 
+// The factories' events are from early 2026: kept forever here, so the second run sees all of them.
+const args = ["--data-dir", dataDir, "--event-retention", "0"];
+
 test("SIGTERM: answers what is in flight, closes the database, exits 0 within 10 s", async () => {
-  const regstat = regstatProcess(["--data-dir", dataDir]);
+  const regstat = regstatProcess(args);
   await regstat.start();
   await fetch(`${regstat.url}/healthz`); // an idle keep-alive connection must not hold the shutdown
 
   const answered: { status: number; at: number; stored?: number }[] = [];
-  const inFlight = Array.from({ length: ENVELOPES }, (_, n) => {
-    const events = Array.from({ length: EVENTS }, (_, i) => pushBlob({ repository: `term/r${n}`, digest: digestOf(`term-${n}-${i}`) }));
+  const sent = Array.from({ length: ENVELOPES }, (_, n) =>
+    Array.from({ length: EVENTS }, (_, i) => pushBlob({ repository: `term/r${n}`, digest: digestOf(`term-${n}-${i}`) })),
+  );
+  const inFlight = sent.map((events) => {
     return fetch(`${regstat.url}/events`, { method: "POST", headers: { "content-type": EVENTS_V1 }, body: JSON.stringify(envelope(...events)) })
       .then(async (r) => answered.push({ status: r.status, at: performance.now(), ...((await r.json()) as { stored?: number }) }));
   });
@@ -39,14 +44,16 @@ test("SIGTERM: answers what is in flight, closes the database, exits 0 within 10
   expect(messages.at(-1)).toBe("stopped");
 
   // What was answered 200 was committed and the embedded database closed cleanly: it is all there.
-  const again = regstatProcess(["--data-dir", dataDir]);
+  const again = regstatProcess(args);
   await again.start();
   const redelivered = await fetch(`${again.url}/events`, {
     method: "POST",
     headers: { "content-type": EVENTS_V1 },
-    body: JSON.stringify(envelope(pushBlob({ repository: "term/r0", digest: digestOf("term-0-0") }))),
+    body: JSON.stringify(envelope(sent[0]![0], sent[ENVELOPES - 1]![EVENTS - 1])),
   });
-  expect((await redelivered.json()) as object).toMatchObject({ stored: 1, duplicates: 0 });
+  expect((await redelivered.json()) as object).toEqual({ stored: 0, duplicates: 2, dead_lettered: 0 });
+  const counted = await fetch(`${again.url}/metrics`).then((r) => r.text());
+  expect(counted).toContain('regstat_events_total{action="push",outcome="duplicate"} 2');
   const m = await fetch(`${again.url}/metrics`).then((r) => r.text());
   expect(m).toContain("regstat_database_up 1");
   expect(await again.kill("SIGTERM")).toBe(0);

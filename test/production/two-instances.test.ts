@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Db } from "../../src/db/db.ts";
+import { openPostgres } from "../../src/db/postgres.ts";
+import { EVENTS_V1 } from "../support/fixtures.ts";
+import { deleteDigest, deleteTag, digestOf, image, mountBlob, pullBlob, pullManifest } from "../support/events.ts";
+import { startCluster, type Cluster } from "./cluster.ts";
+import { regstatProcess, type RegstatProcess } from "./regstat-process.ts";
+
+/** mulberry32: the same seed, the same events, so a failure can be replayed. */
+function prng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A busy registry's history over few digests and tags, so that concurrent envelopes collide on the same rows. */
+function history(seed: number, count: number, withDeletes: boolean) {
+  const random = prng(seed);
+  const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
+  const repos = ["two/app", "two/base"];
+  const tags = ["latest", "v1", "v2"];
+  const layers = Array.from({ length: 4 }, (_, i) => digestOf(`two-layer-${i}`));
+  const images = Array.from({ length: 6 }, (_, i) =>
+    image(`two-${i}`, { repository: repos[i % 2]!, layers: [layers[i % 4]!, layers[(i + 1) % 4]!] }),
+  );
+  let clock = Date.parse("2026-03-01T00:00:00Z");
+  const timestamp = () => new Date((clock += 1000)).toISOString();
+  const events: object[] = [];
+  // Seeded ids too: every event is distinct, and the same on every run.
+  const push = (...more: object[]) => events.push(...more.map((e) => ({ ...e, id: `two-${seed}-${events.length}` })));
+  while (events.length < count) {
+    const img = pick(images);
+    const repository = pick(repos);
+    const roll = random();
+    if (roll < 0.3) {
+      for (const blob of img.blobPushes) push({ ...blob, timestamp: timestamp(), target: { ...blob.target, repository } });
+      push(img.push({ repository, tag: pick(tags), timestamp: timestamp() }));
+    } else if (roll < 0.55) push(pullManifest({ repository, digest: img.digest, tag: pick(tags), timestamp: timestamp() }));
+    else if (roll < 0.7) push(pullManifest({ repository, digest: img.digest, method: "HEAD", timestamp: timestamp() }));
+    else if (roll < 0.78) push(pullBlob({ repository, digest: pick(layers), timestamp: timestamp() }));
+    else if (roll < 0.85) push(mountBlob({ repository, digest: pick(layers), from: pick(repos), timestamp: timestamp() }));
+    else if (!withDeletes) continue;
+    else if (roll < 0.93) push(deleteTag({ repository, tag: pick(tags), timestamp: timestamp() }));
+    else push(deleteDigest({ repository, digest: random() < 0.5 ? img.digest : pick(layers), timestamp: timestamp() }));
+  }
+  return events;
+}
+
+// Columns that say when or how often this process did its work, not what the registry did; fetch_jobs
+// is left out whole: whether a manifest's references had to be fetched depends on which event came first.
+const volatile = new Set(["received", "applied", "created", "updated", "next_attempt", "attempts", "state", "last_error"]);
+
+/** Every regstat table, whole, in a stable order. */
+async function dump(db: Db) {
+  const columns = await db.query<{ table_name: string; column_name: string }>(
+    `select table_name, column_name from information_schema.columns
+     where table_schema = 'regstat' and table_name not in ('schema_migrations', 'fetch_jobs') order by table_name, ordinal_position`,
+  );
+  const tables = new Map<string, string[]>();
+  for (const c of columns) {
+    if (!volatile.has(c.column_name)) tables.set(c.table_name, [...(tables.get(c.table_name) ?? []), c.column_name]);
+  }
+  const out: Record<string, unknown[]> = {};
+  for (const [table, cols] of tables) {
+    const list = cols.map((c) => `"${c}"`).join(", ");
+    out[table] = await db.query(`select distinct ${list} from regstat.${table} order by ${cols.map((_, i) => i + 1).join(", ")}`);
+  }
+  return out;
+}
+
+/**
+ * Delivers one event per envelope as the registry does, resending after a 503 as it would, `concurrency`
+ * at once; event i goes to targets[i % targets.length], as a round-robin load balancer would send it.
+ */
+async function send(targets: RegstatProcess[], events: object[], concurrency: number) {
+  const outcomes: { status: number; deadLettered?: number }[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < events.length) {
+      const i = next++;
+      const event = events[i]!;
+      const regstat = targets[i % targets.length]!;
+      for (;;) {
+        const res = await fetch(`${regstat.url}/events`, { method: "POST", headers: { "content-type": EVENTS_V1 }, body: JSON.stringify({ events: [event] }) });
+        const body = (await res.json()) as { dead_lettered?: number };
+        outcomes.push({ status: res.status, deadLettered: body.dead_lettered });
+        if (res.status !== 503) break;
+        await Bun.sleep(100);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return outcomes;
+}
+
+let cluster: Cluster;
+let shared: Db;
+let single: Db;
+const processes: RegstatProcess[] = [];
+beforeAll(async () => {
+  cluster = await startCluster();
+  const admin = openPostgres(cluster.url, { max: 1 });
+  await admin.exec("create database alone");
+  await admin.close();
+  shared = openPostgres(cluster.url, { max: 2 });
+  single = openPostgres(cluster.url.replace(/\/postgres$/, "/alone"), { max: 2 });
+});
+afterAll(async () => {
+  for (const p of processes) if (p.running()) await p.kill("SIGTERM");
+  await shared.close();
+  await single.close();
+  await cluster.destroy();
+});
+
+async function startThree() {
+  const [a, b, alone] = [cluster.url, cluster.url, cluster.url.replace(/\/postgres$/, "/alone")].map((url) => regstatProcess(["--pg-conn-str", url, "--event-retention", "0"]));
+  processes.push(a!, b!, alone!);
+  await Promise.all([a!.start(), b!.start(), alone!.start()]);
+  return { a: a!, b: b!, alone: alone! };
+}
+
+/** Nothing went wrong in the two processes or in PostgreSQL: no 5xx but 503, no error line, no deadlock. */
+function expectNoTrouble(...running: RegstatProcess[]) {
+  const troubles = running.flatMap((p) => p.log.map((l) => JSON.parse(l))).filter((l) => l.level === "error" || (l.status >= 500 && l.status !== 503));
+  expect(troubles).toEqual([]);
+  expect(cluster.serverLog()).not.toContain("deadlock detected");
+}
+
+test("two processes on one PostgreSQL, fed interleaved pushes, pulls and mounts of the same digests and tags at once, end as one process fed them", async () => {
+  const events = history(20261129, 600, false);
+  const { a, b, alone } = await startThree();
+
+  // Odd and even envelopes to different processes, sixteen in flight.
+  const together = await send([a, b], events, 16);
+  console.log(`two processes: ${together.filter((o) => o.status === 503).length} envelopes answered 503 and resent`);
+  expect(together.filter((o) => o.status !== 200 && o.status !== 503)).toEqual([]);
+  expect(together.filter((o) => o.status === 200 && o.deadLettered !== 0)).toEqual([]);
+  // The reference: one process fed the same events the same way.
+  expect((await send([alone], events, 16)).filter((o) => o.status !== 200 || o.deadLettered !== 0)).toEqual([]);
+
+  const [two, one] = await Promise.all([dump(shared), dump(single)]);
+  expect(two.events).toHaveLength(events.length);
+  expect((two.tags as unknown[]).length).toBeGreaterThan(0);
+  expect((two.manifest_blob as unknown[]).length).toBeGreaterThan(0);
+  expect(two).toEqual(one);
+  expectNoTrouble(a, b);
+});
+
+test("with deletes among them too: no errors, no deadlock, every event stored once", async () => {
+  await shared.exec("truncate regstat.events, regstat.tags, regstat.deleted_tags, regstat.repository_manifests, regstat.repository_blobs");
+  const events = history(777, 600, true);
+  const { a, b } = await startThree();
+  const together = await send([a, b], events, 16);
+  expect(together.filter((o) => o.status !== 200 && o.status !== 503)).toEqual([]);
+  expect(together.filter((o) => o.status === 200 && o.deadLettered !== 0)).toEqual([]);
+  const ids = (await shared.query<{ id: string }>("select id from regstat.events order by id")).map((r) => r.id);
+  expect(ids).toEqual(events.map((e) => (e as { id: string }).id).sort());
+  expect((await shared.query("select 1 from regstat.deletions")).length).toBeGreaterThan(0);
+  expectNoTrouble(a, b);
+});
