@@ -29,7 +29,7 @@ export async function run(args: string[], env: Record<string, string | undefined
     findReport(name);
     given = readFlags(flags);
   } catch (error) {
-    if (error instanceof AppError) return fail(error.message);
+    if (error instanceof AppError) return fail(explain(error));
     throw error;
   }
   const format = given.format ?? "json";
@@ -46,7 +46,7 @@ export async function run(args: string[], env: Record<string, string | undefined
     if (format !== "json" && answer.next_cursor) process.stderr.write(`more rows: --cursor ${answer.next_cursor}\n`);
     return 0;
   } catch (error) {
-    if (error instanceof AppError) return fail(error.message);
+    if (error instanceof AppError) return fail(explain(error));
     throw error;
   } finally {
     await db.close();
@@ -65,6 +65,13 @@ function readFlags(flags: string[]): Record<string, string> {
     given[match[1]!] = value;
   }
   return given;
+}
+
+/** The message, and what the parameter allows (the HTTP answer's details). */
+function explain(error: AppError): string {
+  const allowed = (error.details as { allowed?: string | string[] } | undefined)?.allowed;
+  if (allowed === undefined || error.message.includes("(got")) return error.message;
+  return `${error.message} (allowed: ${Array.isArray(allowed) ? allowed.join(", ") : allowed})`;
 }
 
 function fail(message: string): number {

@@ -45,7 +45,8 @@ describe("regstat report", () => {
     const bad = run("older-than", "--days", "-3");
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("days: must be a whole number of days from 0 to 36500");
-    expect(run("nonsense").err).toContain('there is no report "nonsense"');
+    expect(run("nonsense").err).toContain('there is no report "nonsense" (allowed: images, blobs,');
+    expect(run("images", "--days", "3").err).toContain('no parameter "days" (allowed: registry, repository, limit, cursor)');
     expect(run("images", "--format", "xml").code).toBe(2);
   });
 });
