@@ -36,8 +36,8 @@ select
   (select count(*) from regstat.tags t where t.registry = p.registry and t.repository = p.repository) as tags,
   held.manifests,
   coalesce((
-    select sum(m.size) from regstat.manifests m
-    where m.digest in (
+    select sum((select m.size from regstat.manifests m where m.digest = x.digest))
+    from (
       select rm.digest from regstat.repository_manifests rm
       where rm.registry = p.registry and rm.repository = p.repository and rm.deleted is null
       union
@@ -45,11 +45,11 @@ select
       from regstat.repository_manifests rm
       join regstat.manifest_children c on c.parent_digest = rm.digest
       where rm.registry = p.registry and rm.repository = p.repository and rm.deleted is null
-    )
+    ) x
   ), 0)
   + coalesce((
-    select sum(b.size) from regstat.blobs b
-    where b.digest in (
+    select sum((select b.size from regstat.blobs b where b.digest = x.blob_digest))
+    from (
       select mb.blob_digest
       from regstat.repository_manifests rm
       join regstat.manifest_blob mb on mb.manifest_digest = rm.digest
@@ -60,7 +60,7 @@ select
       join regstat.manifest_children c on c.parent_digest = rm.digest
       join regstat.manifest_blob mb on mb.manifest_digest = c.child_digest
       where rm.registry = p.registry and rm.repository = p.repository and rm.deleted is null
-    )
+    ) x
   ), 0) as bytes,
   held.last_push, held.last_pull, held.pulls,
   jsonb_build_array(p.registry, p.repository) as cursor_key
