@@ -4,10 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { digestOf, envelope, pushBlob } from "../support/events.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
-import { regstatProcess } from "./regstat-process.ts";
+import { regstatProcess, type RegstatProcess } from "./regstat-process.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "regstat-sigterm-"));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const started: RegstatProcess[] = [];
+afterAll(async () => {
+  for (const p of started) if (p.running()) await p.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 const ENVELOPES = 6;
 const EVENTS = 1000;
@@ -17,6 +21,7 @@ const args = ["--data-dir", dataDir, "--event-retention", "0"];
 
 test("SIGTERM: answers what is in flight, closes the database, exits 0 within 10 s", async () => {
   const regstat = regstatProcess(args);
+  started.push(regstat);
   await regstat.start();
   await fetch(`${regstat.url}/healthz`); // an idle keep-alive connection must not hold the shutdown
 
@@ -45,6 +50,7 @@ test("SIGTERM: answers what is in flight, closes the database, exits 0 within 10
 
   // What was answered 200 was committed and the embedded database closed cleanly: it is all there.
   const again = regstatProcess(args);
+  started.push(again);
   await again.start();
   const redelivered = await fetch(`${again.url}/events`, {
     method: "POST",
