@@ -1,12 +1,18 @@
 import { $ } from "bun";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./ports.ts";
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
 
-export type Cluster = { port: number; url(database: string): string; createDatabase(name: string): Promise<void>; stop(): Promise<void> };
+export type Cluster = {
+  port: number;
+  postmasterPid: number;
+  url(database: string): string;
+  createDatabase(name: string): Promise<void>;
+  stop(): Promise<void>;
+};
 
 /**
  * A throwaway PostgreSQL cluster in a temp directory, run as the `postgres` user (initdb refuses root).
@@ -30,6 +36,7 @@ export async function startCluster(): Promise<Cluster> {
   const url = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
   return {
     port,
+    postmasterPid: Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]),
     url,
     async createDatabase(name) {
       await asPostgres(`${PG_BIN}/createdb`, "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", name);

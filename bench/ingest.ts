@@ -10,6 +10,7 @@ import type { Db } from "../src/db/db.ts";
 import { measureCeiling } from "./ceiling.ts";
 import { checkStoredOnce, type StoredOnce } from "./check.ts";
 import { startCluster } from "./cluster.ts";
+import { cpuSeconds, treeCpuSeconds } from "./cpu.ts";
 import { startRegstat } from "./regstat-process.ts";
 import { send, type SendFigures } from "./send.ts";
 
@@ -30,20 +31,50 @@ const line = (label: string, f: SendFigures) =>
       `max ${fmt(f.max, 1)} ms  (${f.events} events in ${fmt(f.seconds, 1)} s, ${f.retries} resent)`,
   );
 
+/** Where the 2 cores went during a phase, per event: regstat, the database server, the sender. */
+async function sendMeasured(o: Parameters<typeof send>[0], regstatPid: number, postmasterPid?: number) {
+  const before = { regstat: cpuSeconds(regstatPid), db: postmasterPid ? treeCpuSeconds(postmasterPid) : 0 };
+  const figures = await send(o);
+  const perEvent = (seconds: number) => fmt((seconds * 1000) / figures.events, 3);
+  const cpu = `regstat ${perEvent(cpuSeconds(regstatPid) - before.regstat)} ms` +
+    (postmasterPid ? `, PostgreSQL ${perEvent(treeCpuSeconds(postmasterPid) - before.db)} ms` : "") +
+    `, sender ${perEvent(figures.cpuSeconds)} ms`;
+  return { figures, cpu };
+}
+
 type Measured = { serial: SendFigures; concurrent: SendFigures; rssMb: number; check: StoredOnce };
 
 /** Warm-up, one sender, then 32 senders against one regstat process; then the stored-once check. */
-async function measure(name: string, args: string[], open: () => Promise<Db>, s: { serial: number; concurrent: number }) {
+async function measure(
+  name: string,
+  args: string[],
+  open: () => Promise<Db>,
+  s: { serial: number; concurrent: number; postmasterPid?: number },
+) {
   const ids = join(work, `${name}.ids`);
   const regstat = await startRegstat(args);
   const url = regstat.url;
-  const warm = await send({ url, senders: 1, seconds: seconds.warmup, scope: `${run}-${name}-warm`, ids });
-  const serial = await send({ url, senders: 1, seconds: s.serial, scope: `${run}-${name}-serial`, ids });
-  line("1 sender", serial);
-  const concurrent = await send({ url, senders: CONCURRENT, seconds: s.concurrent, scope: `${run}-${name}-many`, ids });
-  line(`${CONCURRENT} senders`, concurrent);
-  const rssMb = regstat.peakRssMb();
-  await regstat.stop();
+  const phase = async (senders: number, phaseSeconds: number, label: string) => {
+    const { figures, cpu } = await sendMeasured(
+      { url, senders, seconds: phaseSeconds, scope: `${run}-${name}-${label.replace(/\W+/g, "-")}`, ids },
+      regstat.pid,
+      s.postmasterPid,
+    );
+    if (label !== "warm") {
+      line(label, figures);
+      console.log(`  ${"".padEnd(26)} CPU per event: ${cpu}`);
+    }
+    return figures;
+  };
+  let warm: SendFigures, serial: SendFigures, concurrent: SendFigures, rssMb: number;
+  try {
+    warm = await phase(1, seconds.warmup, "warm");
+    serial = await phase(1, s.serial, "1 sender");
+    concurrent = await phase(CONCURRENT, s.concurrent, `${CONCURRENT} senders`);
+    rssMb = regstat.peakRssMb();
+  } finally {
+    await regstat.stop();
+  }
   const db = await open();
   const check = await checkStoredOnce(db, ids, warm.getPulls + serial.getPulls + concurrent.getPulls);
   await db.close();
@@ -61,7 +92,10 @@ try {
   await cluster.createDatabase("regstat");
   const url = cluster.url("regstat");
   console.log(`PostgreSQL 15 (throwaway cluster on port ${cluster.port}, fsync and synchronous_commit on)`);
-  pg = await measure("postgres", ["--pg-conn-str", url], async () => openPostgres(url, { max: 1 }), seconds);
+  pg = await measure("postgres", ["--pg-conn-str", url], async () => openPostgres(url, { max: 1 }), {
+    ...seconds,
+    postmasterPid: cluster.postmasterPid,
+  });
 
   ceiling = await measureCeiling(cluster, { clients: CONCURRENT, seconds: seconds.ceiling });
   console.log(`  database ceiling           ${fmt(ceiling.tps).padStart(6)} transactions/s (pgbench, one event a transaction, ` +

@@ -10,6 +10,8 @@ export type SendFigures = {
   max: number;
   retries: number;
   getPulls: number;
+  /** the sender process's own CPU time */
+  cpuSeconds: number;
 };
 
 /** Runs bench/sender.ts in a process of its own (the registry's side) and returns its figures. */

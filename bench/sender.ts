@@ -72,4 +72,5 @@ console.log(JSON.stringify({
   max: latencies.at(-1),
   retries,
   getPulls,
+  cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
 }));

@@ -1,5 +1,7 @@
--- A delete names a digest, not what it is ($1: event ids): a manifest or a blob, decided by what regstat
--- knows of that digest anywhere; 'unknown' when it never saw it. The decision is kept in the event log.
+-- A delete names a digest, not what it is ($1: ids of deletes by digest): a manifest or a blob, decided
+-- by what regstat knows of that digest anywhere; 'unknown' when it never saw it. The decision is kept in
+-- the event log and returned. The ids are matched with `= any(array(...))` so that the planner expects a
+-- few rows and probes each table's index, rather than hashing a scan of all six tables.
 update regstat.events e
 set kind = case
   when exists (select 1 from regstat.manifests m where m.digest = e.digest)
@@ -12,4 +14,5 @@ set kind = case
     then 'blob'
   else 'unknown'
 end
-where e.id in (select jsonb_array_elements_text($1::jsonb)) and e.action = 'delete' and e.digest is not null
+where e.id = any(array(select jsonb_array_elements_text($1::jsonb)))
+returning e.id, e.kind

@@ -1,16 +1,21 @@
--- Tags deleted by name, and the tags of a repository whose manifest was deleted there ($1: event ids),
--- move to deleted_tags. A tag deleted by name leaves a row there even if regstat never saw it, so a
--- push older than the deletion, arriving late, does not bring it back.
-with doomed as (
+-- Tags deleted by name, and the tags of a repository whose manifest was deleted there ($1: the deletes
+-- of tags and of manifests, classified), move to deleted_tags. A tag deleted by name leaves a row there
+-- even if regstat never saw it, so a push older than the deletion, arriving late, does not bring it back.
+with deletes as (
+  select * from jsonb_to_recordset($1::jsonb) as e (
+    ts timestamptz, kind text, registry text, repository text, digest text, tag text
+  )
+),
+doomed as (
   select e.registry || '/' || e.repository || ':' || e.tag as name, e.registry, e.repository, e.tag,
          e.ts as deleted, true as by_name
-  from regstat.events e
-  where e.id in (select jsonb_array_elements_text($1::jsonb)) and e.action = 'delete' and e.kind = 'tag'
+  from deletes e
+  where e.kind = 'tag'
   union all
   select t.name, t.registry, t.repository, t.tag, e.ts, false
-  from regstat.events e
+  from deletes e
   join regstat.tags t on t.registry = e.registry and t.repository = e.repository and t.manifest_digest = e.digest
-  where e.id in (select jsonb_array_elements_text($1::jsonb)) and e.action = 'delete' and e.kind = 'manifest'
+  where e.kind = 'manifest'
 ),
 per_tag as (
   select name, min(registry) as registry, min(repository) as repository, min(tag) as tag,

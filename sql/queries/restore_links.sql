@@ -1,11 +1,9 @@
--- A manifest pushed again without references ($1: event ids) had its links moved to the deleted_
+-- A manifest pushed again without references ($1: the manifest events that came without references) had its links moved to the deleted_
 -- tables when it was last deleted. A digest names its content, so those links are still true.
 with known as (
   select distinct e.digest
-  from regstat.events e
-  where e.id in (select jsonb_array_elements_text($1::jsonb))
-    and e.kind = 'manifest' and e.refs is null
-    and exists (select 1 from regstat.manifests m where m.digest = e.digest)
+  from jsonb_to_recordset($1::jsonb) as e (digest text)
+  where exists (select 1 from regstat.manifests m where m.digest = e.digest)
     and not exists (select 1 from regstat.manifest_blob mb where mb.manifest_digest = e.digest)
     and not exists (select 1 from regstat.manifest_children mc where mc.parent_digest = e.digest)
 ),

@@ -1,9 +1,10 @@
 -- Manifests that some repository deleted and none holds any more ($1: digests) move to the deleted_
--- tables with their blob links, children and any tags still pointing at them.
+-- tables with their blob links, children and any tags still pointing at them. `= any(array(...))`, not
+-- `in (select ...)`: the planner then probes the index for each digest instead of scanning the table.
 with gone as (
   select m.digest, (select max(r.deleted) from regstat.repository_manifests r where r.digest = m.digest) as deleted
   from regstat.manifests m
-  where m.digest in (select jsonb_array_elements_text($1::jsonb))
+  where m.digest = any(array(select jsonb_array_elements_text($1::jsonb)))
     and exists (select 1 from regstat.repository_manifests r where r.digest = m.digest and r.deleted is not null)
     and not exists (select 1 from regstat.repository_manifests r where r.digest = m.digest and r.deleted is null)
   order by m.digest

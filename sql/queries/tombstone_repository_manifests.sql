@@ -1,10 +1,9 @@
--- A digest deleted from a repository ($1: event ids) leaves a tombstone there, unless the repository
+-- A digest deleted from a repository ($1: the deletes of manifests and of digests regstat never saw) leaves a tombstone there, unless the repository
 -- has newer evidence of it (the delete arrived late). A digest regstat never saw gets a tombstone in
 -- both tables, so that its push, arriving after the delete, does not make it live.
 insert into regstat.repository_manifests as r (registry, repository, digest, deleted)
 select e.registry, e.repository, e.digest, max(e.ts)
-from regstat.events e
-where e.id in (select jsonb_array_elements_text($1::jsonb)) and e.action = 'delete' and e.kind in ('manifest', 'unknown')
+from jsonb_to_recordset($1::jsonb) as e (ts timestamptz, registry text, repository text, digest text)
 group by e.registry, e.repository, e.digest
 order by e.registry, e.repository, e.digest
 on conflict (registry, repository, digest) do update set deleted = greatest(r.deleted, excluded.deleted)

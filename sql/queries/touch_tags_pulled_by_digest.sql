@@ -1,11 +1,9 @@
--- A manifest pulled by digest ($1: event ids) is a pull of every live tag in that repository that
+-- A manifest pulled by digest ($1: the GET pulls of manifests that name no tag) is a pull of every live tag in that repository that
 -- points at it. A child of an index is pulled by digest after its index (containerd, Kubernetes):
 -- that refreshes the index's tags' pull time without counting a second pull.
 with pulls as (
   select e.registry, e.repository, e.digest, max(e.ts) as pulled, count(*) as pulls
-  from regstat.events e
-  where e.id in (select jsonb_array_elements_text($1::jsonb))
-    and e.kind = 'manifest' and e.action = 'pull' and e.method = 'GET' and e.tag is null
+  from jsonb_to_recordset($1::jsonb) as e (ts timestamptz, registry text, repository text, digest text)
   group by e.registry, e.repository, e.digest
 ),
 hits as (

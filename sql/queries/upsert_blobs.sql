@@ -1,4 +1,4 @@
--- Blobs named by pushes, mounts and pulls ($1: event ids). Their events say only
+-- Blobs named by pushes, mounts and pulls ($1: blob events). Their events say only
 -- application/octet-stream: the real media type comes from the manifests that reference them.
 insert into regstat.blobs as b (digest, size, pushed, pulled, pull_count)
 select
@@ -7,8 +7,7 @@ select
   max(e.ts) filter (where e.action in ('push', 'mount')),
   max(e.ts) filter (where e.action = 'pull' and e.method = 'GET'),
   count(*) filter (where e.action = 'pull' and e.method = 'GET')
-from regstat.events e
-where e.id in (select jsonb_array_elements_text($1::jsonb)) and e.kind = 'blob'
+from jsonb_to_recordset($1::jsonb) as e (ts timestamptz, action text, digest text, size bigint, method text)
 group by e.digest
 order by e.digest
 on conflict (digest) do update set

@@ -1,4 +1,4 @@
--- Manifests named by pushes and pulls ($1: event ids). HEAD proves existence but is not a pull.
+-- Manifests named by pushes and pulls ($1: manifest events). HEAD proves existence but is not a pull.
 insert into regstat.manifests as m (digest, media_type, size, pushed, pulled, pull_count)
 select
   e.digest,
@@ -7,8 +7,7 @@ select
   max(e.ts) filter (where e.action = 'push'),
   max(e.ts) filter (where e.action = 'pull' and e.method = 'GET'),
   count(*) filter (where e.action = 'pull' and e.method = 'GET')
-from regstat.events e
-where e.id in (select jsonb_array_elements_text($1::jsonb)) and e.kind = 'manifest'
+from jsonb_to_recordset($1::jsonb) as e (ts timestamptz, action text, digest text, media_type text, size bigint, method text)
 group by e.digest
 order by e.digest
 on conflict (digest) do update set

@@ -1,10 +1,11 @@
--- Tags named by manifest events ($1: event ids). A tag points at the digest of its newest push; a tag
+-- Tags named by manifest events ($1: the manifest events that name a tag). A tag points at the digest of its newest push; a tag
 -- regstat only ever saw pulled points at what was pulled. Every pairing pushed is kept in tag_history,
 -- and a push older than the tag's deletion does not bring the tag back.
 with tagged as (
   select e.registry || '/' || e.repository || ':' || e.tag as name, e.*
-  from regstat.events e
-  where e.id in (select jsonb_array_elements_text($1::jsonb)) and e.kind = 'manifest' and e.tag is not null
+  from jsonb_to_recordset($1::jsonb) as e (
+    ts timestamptz, action text, registry text, repository text, digest text, tag text, method text
+  )
 ),
 history as (
   insert into regstat.tag_history (name, registry, repository, tag, manifest_digest, pushed)
