@@ -53,7 +53,7 @@ export const reports: Report[] = [
     params: [],
     list: false,
     columns: {
-      blobs: "blobs some repository holds or a live manifest references",
+      blobs: "blobs regstat knows the registry stores: pushed, mounted or named by a manifest, and not deleted from every repository that held them",
       bytes: "their bytes, deduplicated (each blob once)",
       blobs_of_unknown_size: "blobs whose size regstat has not learned (counted as 0 bytes)",
     },
