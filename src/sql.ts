@@ -3,7 +3,7 @@
 
 import m000001 from "../sql/migrations/000001_original.sql" with { type: "text" };
 import m000002 from "../sql/migrations/000002_state_and_activity.sql" with { type: "text" };
-import m000004 from "../sql/migrations/000004_report_indexes.sql" with { type: "text" };
+import m000003 from "../sql/migrations/000003_report_indexes.sql" with { type: "text" };
 
 import classifyDeletes from "../sql/queries/classify_deletes.sql" with { type: "text" };
 import deleteTags from "../sql/queries/delete_tags.sql" with { type: "text" };
@@ -55,11 +55,13 @@ import countFetchJobs from "../sql/queries/count_fetch_jobs.sql" with { type: "t
 import foldExpiredEvents from "../sql/queries/fold_expired_events.sql" with { type: "text" };
 import lockIngest from "../sql/queries/lock_ingest.sql" with { type: "text" };
 import pruneDeadLetters from "../sql/queries/prune_dead_letters.sql" with { type: "text" };
+// ingest speed (issue 6)
+import planIngest from "../sql/queries/plan_ingest.sql" with { type: "text" };
 
 export const migrations = [
   { version: 1, name: "original", text: m000001 },
   { version: 2, name: "state_and_activity", text: m000002 },
-  { version: 4, name: "report_indexes", text: m000004 },
+  { version: 3, name: "report_indexes", text: m000003 },
 ];
 
 export const queries = {
@@ -78,6 +80,7 @@ export const queries = {
   foldExpiredEvents,
   lockIngest,
   pruneDeadLetters,
+  planIngest,
   claimFetchJobs,
   enqueueChildFetches,
   failFetchJob,
