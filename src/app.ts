@@ -15,6 +15,9 @@ import { inFlightLimit } from "./security/limits.ts";
 import { loadTokens, type Tokens } from "./security/tokens.ts";
 import { webhookRoutes } from "./webhook/routes.ts";
 
+const withTimeout = <T>(work: Promise<T>, ms: number) =>
+  Promise.race([work, Bun.sleep(ms).then(() => Promise.reject(new Error("timed out")))]);
+
 export type AppDeps = {
   db: Db;
   ingestor: Ingestor;
@@ -44,7 +47,8 @@ export function createApp(deps: AppDeps) {
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     try {
-      const pending = await deps.db.query("select 1").then(() => pendingMigrations(deps.db));
+      // Bounded like the webhook: a probe must not hang on a database host that does not answer.
+      const pending = await withTimeout(pendingMigrations(deps.db), config.dbTimeout);
       if (pending) return c.json({ status: "migrating", pending }, 503);
       return c.json({ status: "ready" });
     } catch {

@@ -29,10 +29,14 @@ export async function migrate(db: Db): Promise<number[]> {
   return applied;
 }
 
+/** How many migrations are not applied yet (all of them before the first); a database error is thrown. */
 export async function pendingMigrations(db: Db): Promise<number> {
-  const rows = await db.query<{ version: number }>(
-    "select version from regstat.schema_migrations",
-  ).catch(() => []);
+  const rows = await db
+    .query<{ version: number }>("select version from regstat.schema_migrations")
+    .catch((error) => {
+      if ((error as { code?: string }).code === "42P01") return []; // no such table: nothing applied
+      throw error;
+    });
   const have = new Set(rows.map((r) => r.version));
   return migrations.filter((m) => !have.has(m.version)).length;
 }

@@ -152,3 +152,33 @@ describe("a database that is away gets 503 quickly, so the registry retries", ()
     });
   }
 });
+
+describe("probes", () => {
+  test("/healthz answers without the database; /readyz says ready once migrated", async () => {
+    const { app } = testApp(db);
+    expect(await (await app.request("/healthz")).json()).toEqual({ status: "ok" });
+    expect(await (await app.request("/readyz")).json()).toEqual({ status: "ready" });
+  });
+
+  test("/readyz answers 503 within --db-timeout when the database does not answer", async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const away = openPostgres(`postgres://nobody@127.0.0.1:${(silent.address() as { port: number }).port}/none`, { max: 1 });
+    const { app } = testApp(away, { args: ["--db-timeout", "200ms"] });
+    const started = performance.now();
+    const response = await app.request("/readyz");
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ status: "database_unavailable" });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    silent.close();
+    await away.close().catch(() => {});
+  });
+
+  test("/readyz says migrating on a database without the schema", async () => {
+    const bare = await freshDb({ migrated: false });
+    const response = await testApp(bare).app.request("/readyz");
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { status: string }).status).toBe("migrating");
+    await bare.close();
+  });
+});
