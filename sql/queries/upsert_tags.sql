@@ -1,6 +1,7 @@
 -- Tags named by manifest events ($1: the manifest events that name a tag). A tag points at the digest of its newest push; a tag
 -- regstat only ever saw pulled points at what was pulled. Every pairing pushed is kept in tag_history,
--- and a push older than the tag's deletion does not bring the tag back.
+-- and an event older than the tag's deletion, or than its manifest's deletion from that repository,
+-- does not bring the tag back.
 with tagged as (
   select e.registry || '/' || e.repository || ':' || e.tag as name, e.*
   from jsonb_to_recordset($1::jsonb) as e (
@@ -30,6 +31,11 @@ insert into regstat.tags as t (name, registry, repository, tag, manifest_digest,
 select l.name, l.registry, l.repository, l.tag, l.manifest_digest, l.pushed, l.pulled, l.pull_count
 from latest l
 where not exists (select 1 from regstat.deleted_tags d where d.name = l.name and d.deleted >= l.newest)
+  and not exists (
+    select 1 from regstat.repository_manifests r
+    where r.registry = l.registry and r.repository = l.repository and r.digest = l.manifest_digest
+      and r.deleted >= l.newest
+  )
 order by l.name
 on conflict (name) do update set
   manifest_digest = case
