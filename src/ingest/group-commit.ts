@@ -89,12 +89,12 @@ export class Ingestor {
     const seen = new Set<string>();
     const events = batches.flatMap((b) => b.events).filter((e) => !seen.has(e.id) && seen.add(e.id));
     const dead = batches.flatMap((b) => b.dead);
-    const pipeline = this.db.kind === "postgres";
+    const onPostgres = this.db.kind === "postgres";
     const fresh = await retryConflicts(() =>
       this.db.transaction(async (tx) => {
         // Several regstat processes on one database: their batches apply one after another (lock_ingest.sql).
         await tx.query(queries.lockIngest);
-        return storeEvents(tx, events, dead, { pipeline });
+        return storeEvents(tx, events, dead, { pipeline: onPostgres, probeIndexes: onPostgres });
       }),
     );
     return batches.map((b) => {

@@ -75,9 +75,11 @@ async function state(db: Db) {
 }
 
 /** As the Ingestor does: pipelined on PostgreSQL; PGlite runs one statement at a time whatever it is given. */
+const options = (db: Db) => ({ pipeline: db.kind === "postgres", probeIndexes: db.kind === "postgres" });
+
 async function storeInGroups(db: Db, events: StoredEvent[], size: number) {
   for (let i = 0; i < events.length; i += size) {
-    await db.transaction((tx) => storeEvents(tx, events.slice(i, i + size), [], { pipeline: db.kind === "postgres" }));
+    await db.transaction((tx) => storeEvents(tx, events.slice(i, i + size), [], options(db)));
   }
 }
 
@@ -126,7 +128,7 @@ describe("one transaction for many events", () => {
     const db = await freshDb();
     try {
       await storeInGroups(db, events, 1000);
-      const again = await db.transaction((tx) => storeEvents(tx, events, [], { pipeline: db.kind === "postgres" }));
+      const again = await db.transaction((tx) => storeEvents(tx, events, [], options(db)));
       expect(again.size).toBe(0);
       expect(await state(db)).toEqual(expected);
     } finally {
