@@ -57,8 +57,6 @@ import lockIngest from "../sql/queries/lock_ingest.sql" with { type: "text" };
 import pruneDeadLetters from "../sql/queries/prune_dead_letters.sql" with { type: "text" };
 // ingest speed (issue 6)
 import planIngest from "../sql/queries/plan_ingest.sql" with { type: "text" };
-// ingest speed (issue 6)
-import planIngest from "../sql/queries/plan_ingest.sql" with { type: "text" };
 
 export const migrations = [
   { version: 1, name: "original", text: m000001 },
@@ -82,7 +80,6 @@ export const queries = {
   foldExpiredEvents,
   lockIngest,
   pruneDeadLetters,
-  planIngest,
   planIngest,
   claimFetchJobs,
   enqueueChildFetches,
