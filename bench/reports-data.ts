@@ -3,8 +3,8 @@ import type { Queryable } from "../src/db/db.ts";
 /**
  * A generated registry, set-based (`generate_series`), at `scale` times a large company's: 20,000
  * repositories, 200,000 tags, 100,000 manifests (6,250 of them two-platform indexes), 1,000,000 blobs,
- * 3,000,000 manifest-blob links, 5,000,000 logged events over the last 90 days, folded per-day counts for the
- * year before, 50,000 deletions. Shapes that make the reports work: base layers shared by many images,
+ * 3,000,000 manifest-blob links, 5,000,000 logged events over the last 90 days, per-day counts of those events
+ * (per repository and per registry, as the ingest keeps them) and of the year before, 50,000 deletions. Shapes that make the reports work: base layers shared by many images,
  * manifests copied into a second repository (half of those copies deleted again), 8,000 blobs no manifest
  * references (orphans), and one repository-blob link in 1,000 missing (half deleted, half never seen).
  */
@@ -122,6 +122,17 @@ export async function generate(db: Queryable, scale: number, log: (line: string)
       from generate_series(91, 450) d, generate_series(0, ${s.repositories - 1}) r,
         unnest(array['push', 'pull', 'head', 'mount', 'delete']) action
       where (r + d) % 40 = 0`],
+    // the ingest counts every event into the per-day rollups as it stores it (migration 4): the same counts here
+    ["activity_daily of the logged days", `
+      insert into regstat.activity_daily (day, registry, repository, action, count)
+      select (ts at time zone 'UTC')::date, registry, repository,
+        case when action = 'pull' and method = 'HEAD' then 'head' else action end, count(*)
+      from regstat.events
+      group by 1, 2, 3, 4
+      on conflict (day, registry, repository, action) do update set count = regstat.activity_daily.count + excluded.count`],
+    ["activity_daily_registry", `
+      insert into regstat.activity_daily_registry (day, registry, action, count)
+      select day, registry, action, sum(count) from regstat.activity_daily group by 1, 2, 3`],
     ["deletions", `
       insert into regstat.deletions (event_id, deleted, kind, registry, repository, digest, tag)
       select md5('d' || n), now() - random() * interval '730 days',

@@ -155,6 +155,13 @@ export const settings = {
     default: "90d",
     schema: duration,
   },
+  reportRefresh: {
+    flag: "report-refresh",
+    env: ["REGSTAT_REPORT_REFRESH"],
+    help: `how old the storage and missing-blobs reports' snapshot may grow before the server (or regstat report) recomputes it (${durationHelp}; 0 = only on ?fresh=true, and on every regstat report)`,
+    default: "5m",
+    schema: duration,
+  },
   logLevel: {
     flag: "log-level",
     env: ["REGSTAT_LOG_LEVEL"],

@@ -8,6 +8,7 @@ import type { Logger } from "./log.ts";
 import { watchDatabase } from "./metrics/database.ts";
 import { createMetrics } from "./metrics/metrics.ts";
 import { startRetention } from "./retention/background.ts";
+import { startReportRefresh } from "./reports/snapshots.ts";
 import { startRegistryWork } from "./registry/background.ts";
 import { createRegistryContext } from "./registry/context.ts";
 
@@ -26,6 +27,7 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
   const background = startRegistryWork({ db, registry: await createRegistryContext(config, log), config, log });
   const app = createApp({ db, ingestor, names, config, log, metrics });
   const retention = startRetention({ db, retentionMs: config.eventRetention, log, metrics });
+  const reportRefresh = startReportRefresh({ db, intervalMs: config.reportRefresh, log });
   const server = Bun.serve({
     port: config.port,
     hostname: config.host,
@@ -43,7 +45,7 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
       // database is synchronous) to be read; then refuse new ones and wait for the requests in flight.
       await Bun.sleep(100);
       await server.stop();
-      await Promise.all([ingestor.idle(), retention.stop()]);
+      await Promise.all([ingestor.idle(), retention.stop(), reportRefresh.stop()]);
       await background.stop();
       await db.close();
     },

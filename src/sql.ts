@@ -4,6 +4,7 @@
 import m000001 from "../sql/migrations/000001_original.sql" with { type: "text" };
 import m000002 from "../sql/migrations/000002_state_and_activity.sql" with { type: "text" };
 import m000003 from "../sql/migrations/000003_report_indexes.sql" with { type: "text" };
+import m000005 from "../sql/migrations/000005_report_snapshots.sql" with { type: "text" };
 
 import classifyDeletes from "../sql/queries/classify_deletes.sql" with { type: "text" };
 import deleteTags from "../sql/queries/delete_tags.sql" with { type: "text" };
@@ -50,6 +51,12 @@ import reportOlderThan from "../sql/queries/report_older_than.sql" with { type: 
 import reportOrphanedBlobs from "../sql/queries/report_orphaned_blobs.sql" with { type: "text" };
 import reportRepositories from "../sql/queries/report_repositories.sql" with { type: "text" };
 import reportStorage from "../sql/queries/report_storage.sql" with { type: "text" };
+import reportRefreshMissingBlobs from "../sql/queries/report_refresh_missing_blobs.sql" with { type: "text" };
+import reportRefreshOrphanedBlobs from "../sql/queries/report_refresh_orphaned_blobs.sql" with { type: "text" };
+import reportRefreshStorage from "../sql/queries/report_refresh_storage.sql" with { type: "text" };
+import reportSnapshotAsOf from "../sql/queries/report_snapshot_as_of.sql" with { type: "text" };
+import reportSnapshotClaim from "../sql/queries/report_snapshot_claim.sql" with { type: "text" };
+import reportSnapshotDone from "../sql/queries/report_snapshot_done.sql" with { type: "text" };
 // production hardening (issue 5): metrics and retention
 import countFetchJobs from "../sql/queries/count_fetch_jobs.sql" with { type: "text" };
 import foldExpiredEvents from "../sql/queries/fold_expired_events.sql" with { type: "text" };
@@ -62,6 +69,7 @@ export const migrations = [
   { version: 1, name: "original", text: m000001 },
   { version: 2, name: "state_and_activity", text: m000002 },
   { version: 3, name: "report_indexes", text: m000003 },
+  { version: 5, name: "report_snapshots", text: m000005 },
 ];
 
 export const queries = {
@@ -76,6 +84,12 @@ export const queries = {
   reportOrphanedBlobs,
   reportRepositories,
   reportStorage,
+  reportRefreshMissingBlobs,
+  reportRefreshOrphanedBlobs,
+  reportRefreshStorage,
+  reportSnapshotAsOf,
+  reportSnapshotClaim,
+  reportSnapshotDone,
   countFetchJobs,
   foldExpiredEvents,
   lockIngest,

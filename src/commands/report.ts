@@ -39,11 +39,12 @@ export async function run(args: string[], env: Record<string, string | undefined
   const db = await openDb(config);
   try {
     if (await pendingMigrations(db)) return fail("the database schema is not up to date: run `regstat migrate` first");
-    const answer = await runReport(db, name, given);
+    const answer = await runReport(db, name, given, { refreshOlderThanMs: config.reportRefresh });
     const columns = Object.keys(findReport(name).columns);
     if (format === "json") process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
     else process.stdout.write(format === "csv" ? toCsv(columns, answer.rows) : toTable(columns, answer.rows));
     if (format !== "json" && answer.next_cursor) process.stderr.write(`more rows: --cursor ${answer.next_cursor}\n`);
+    if (format !== "json" && answer.as_of) process.stderr.write(`as of ${answer.as_of}\n`);
     return 0;
   } catch (error) {
     if (error instanceof AppError) return fail(explain(error));

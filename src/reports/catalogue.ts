@@ -11,6 +11,8 @@ export type Report = {
   params: ParamName[];
   /** a list is ordered stably and paged; otherwise the answer is one row */
   list: boolean;
+  /** read from the snapshots computed in the background (snapshots.ts): the answer says when, as `as_of` */
+  snapshot?: boolean;
   defaultLimit?: number;
   /** what each column holds, in order: units, and whether sizes are deduplicated or summed */
   columns: Record<string, string>;
@@ -109,9 +111,10 @@ export const reports: Report[] = [
   {
     name: "missing-blobs",
     description:
-      "Images that would fail to pull: per repository, live manifests (or the platforms of a live index) referencing a blob that repository no longer holds (deleted from it) or that regstat has never seen in it.",
-    params: [],
+      "Images that would fail to pull: per repository, live manifests (or the platforms of a live index) referencing a blob that repository no longer holds (deleted from it) or that regstat has never seen in it. From the snapshot computed in the background (`as_of`); `fresh=true` recomputes it first.",
+    params: ["fresh"],
     list: true,
+    snapshot: true,
     columns: {
       registry: "the registry",
       repository: "the repository",
@@ -165,9 +168,10 @@ export const reports: Report[] = [
   {
     name: "storage",
     description:
-      "Total deduplicated bytes, bytes if every image were stored alone, and bytes held only by orphaned blobs and by untagged manifests.",
-    params: ["grace"],
+      "Total deduplicated bytes, bytes if every image were stored alone, and bytes held only by orphaned blobs and by untagged manifests. From the snapshot computed in the background (`as_of`); `fresh=true` recomputes it first.",
+    params: ["grace", "fresh"],
     list: false,
+    snapshot: true,
     columns: {
       deduplicated_bytes: "every blob and manifest the registry holds, each once",
       summed_bytes: "the sum of every live tag's image size (the images report's size), as if each image were stored alone",

@@ -35,6 +35,11 @@ export const params = {
     v.check((s) => parseDuration(s) !== undefined, `must be ${durationHelp}`),
     v.transform((s) => parseDuration(s)!),
   )),
+  fresh: param("fresh", "recompute the snapshot the report reads before answering (takes seconds on a large registry)",
+    "true or false", v.pipe(
+      v.picklist(["true", "false"], "must be true or false"),
+      v.transform((s) => s === "true"),
+    )),
   since: param("since", "only deletions at or after this time",
     `an ISO 8601 date or time (2026-01-31, 2026-01-31T08:00:00Z), or ${durationHelp} before now`, v.pipe(
       v.string(),

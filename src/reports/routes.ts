@@ -34,6 +34,7 @@ export function reportRoutes(deps: { db: Db }) {
       "content-disposition": `attachment; filename="${report.name}.csv"`,
     };
     if (answer.next_cursor) headers["x-next-cursor"] = answer.next_cursor;
+    if (answer.as_of) headers["x-report-as-of"] = answer.as_of;
     return c.body(toCsv(Object.keys(report.columns), answer.rows), 200, headers);
   });
 

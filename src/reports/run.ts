@@ -4,9 +4,20 @@ import { AppError, badRequest } from "../errors.ts";
 import { reports, reportsByName, type Report, type Values } from "./catalogue.ts";
 import { decodeCursor, encodeCursor, type Key } from "./cursor.ts";
 import { LIMIT_MAX, params, type ParamName } from "./params.ts";
+import { refreshAfterNow, refreshReportSnapshots, snapshotAsOf } from "./snapshots.ts";
 
 export type Row = Record<string, unknown>;
-export type Answer = { report: string; parameters: Record<string, unknown>; rows: Row[]; next_cursor?: string | null };
+export type Answer = {
+  report: string;
+  /** when the snapshot a report reads was computed (ISO 8601 UTC); only for reports read from one */
+  as_of?: string;
+  parameters: Record<string, unknown>;
+  rows: Row[];
+  next_cursor?: string | null;
+};
+
+/** `refreshOlderThanMs`: a report read from a snapshot refreshes it first once it is that old (`regstat report`). */
+export type RunOptions = { refreshOlderThanMs?: number };
 
 const listParams: ParamName[] = ["registry", "repository", "limit", "cursor"];
 
@@ -62,14 +73,21 @@ export function parseParams(report: Report, given: Record<string, string>): { va
 }
 
 /** Answers one report from a read-only transaction: one page of a list (and the cursor of the next), or one row. */
-export async function runReport(db: Db, name: string, given: Record<string, string>): Promise<Answer> {
+export async function runReport(db: Db, name: string, given: Record<string, string>, options: RunOptions = {}): Promise<Answer> {
   const report = findReport(name);
   const { values, after, limit } = parseParams(report, given);
-  const fetched = await db.transaction(async (tx) => {
+  if (report.snapshot && values.fresh === true) await refreshAfterNow(db);
+  else if (report.snapshot && options.refreshOlderThanMs !== undefined) {
+    await refreshReportSnapshots(db, { olderThanMs: options.refreshOlderThanMs });
+  }
+  const { fetched, asOf } = await db.transaction(async (tx) => {
+    // the rows and their as_of from the same snapshot, even while a refresh commits
+    if (report.snapshot) await tx.query("set transaction isolation level repeatable read");
     // A plan made for the parameters at hand: a generic plan of a prepared report can be far worse for
     // some of them (a repository prefix or none, the first page or a deep one).
     await tx.query("set local plan_cache_mode = force_custom_plan");
-    return tx.query<Row>(report.sql, report.args(values, after, report.list ? limit + 1 : limit));
+    const fetched = await tx.query<Row>(report.sql, report.args(values, after, report.list ? limit + 1 : limit));
+    return { fetched, asOf: report.snapshot ? await snapshotAsOf(tx) : undefined };
   }, { readOnly: true });
   const page = report.list ? fetched.slice(0, limit) : fetched;
   const more = report.list && fetched.length > limit;
@@ -78,6 +96,7 @@ export async function runReport(db: Db, name: string, given: Record<string, stri
   if (report.list) parameters.limit = limit;
   return {
     report: report.name,
+    ...(asOf ? { as_of: asOf.toISOString() } : {}),
     parameters,
     rows: page.map(({ cursor_key: _, ...row }) => toJson(row)),
     ...(report.list ? { next_cursor: more && last ? encodeCursor(report.name, last.cursor_key as Key) : null } : {}),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { testApp } from "../support/app.ts";
+import { refreshReportSnapshots } from "../../src/reports/snapshots.ts";
 import { freshDb } from "../support/db.ts";
 import { allFixtures, type Captured } from "../support/fixtures.ts";
 import { report, type App } from "./support.ts";
@@ -25,6 +26,7 @@ describe("reports on the captured registry history", () => {
       expect(response.status).toBe(200);
     }
     events = captured.flatMap((c) => c.body.events);
+    await refreshReportSnapshots(db);
   });
   afterAll(() => db.close());
 
@@ -76,12 +78,22 @@ describe("reports on the captured registry history", () => {
     expect(answer.parameters.limit).toBe(10);
   });
 
-  test("activity: the day's pushes, GET pulls, mounts and deletes, as the events say", async () => {
+  test("activity: the day's pushes, GET pulls, mounts and deletes, as the events say, per registry and per repository prefix", async () => {
     const days = new Set(events.map((e) => e.timestamp.slice(0, 10)));
     const ageInDays = Math.ceil((Date.now() - Date.parse([...days].sort()[0]!)) / 86_400_000) + 1;
-    const answer = await report(app, "activity", { days: ageInDays, limit: 1000 });
+    await expectActivity({ days: ageInDays, limit: 1000 }, () => true);
+    await expectActivity({ days: ageInDays, limit: 1000, registry: REG }, () => true);
+    await expectActivity({ days: ageInDays, limit: 1000, registry: "elsewhere:5000" }, () => false);
+    await expectActivity({ days: ageInDays, limit: 1000, repository: "demo/" }, (e) => e.target.repository.startsWith("demo/"));
+    await expectActivity({ days: ageInDays, limit: 1000, registry: REG, repository: "other/app" }, (e) => e.target.repository === "other/app");
+  });
+
+  async function expectActivity(params: Record<string, string | number>, kept: (event: Record<string, any>) => boolean) {
+    const days = new Set(events.map((e) => e.timestamp.slice(0, 10)));
+    const answer = await report(app, "activity", params);
+    expect(answer.rows).toHaveLength(Number(params.days));
     for (const day of days) {
-      const on = events.filter((e) => e.timestamp.startsWith(day));
+      const on = events.filter((e) => e.timestamp.startsWith(day) && kept(e));
       expect(answer.rows.find((r: any) => r.day === day)).toEqual({
         day,
         pushes: on.filter((e) => e.action === "push").length,
@@ -90,5 +102,5 @@ describe("reports on the captured registry history", () => {
         deletes: on.filter((e) => e.action === "delete").length,
       });
     }
-  });
+  }
 });

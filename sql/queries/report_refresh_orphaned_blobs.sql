@@ -1,0 +1,1 @@
+refresh materialized view concurrently regstat.orphaned_blobs_snapshot

@@ -1,0 +1,1 @@
+refresh materialized view concurrently regstat.storage_snapshot
