@@ -4,6 +4,7 @@
 import m000001 from "../sql/migrations/000001_original.sql" with { type: "text" };
 import m000002 from "../sql/migrations/000002_state_and_activity.sql" with { type: "text" };
 import m000003 from "../sql/migrations/000003_report_indexes.sql" with { type: "text" };
+import m000004 from "../sql/migrations/000004_activity_rollups.sql" with { type: "text" };
 import m000005 from "../sql/migrations/000005_report_snapshots.sql" with { type: "text" };
 
 import classifyDeletes from "../sql/queries/classify_deletes.sql" with { type: "text" };
@@ -58,9 +59,10 @@ import reportSnapshotAsOf from "../sql/queries/report_snapshot_as_of.sql" with {
 import reportSnapshotClaim from "../sql/queries/report_snapshot_claim.sql" with { type: "text" };
 import reportSnapshotDone from "../sql/queries/report_snapshot_done.sql" with { type: "text" };
 // production hardening (issue 5): metrics and retention
+import countActivity from "../sql/queries/count_activity.sql" with { type: "text" };
 import countFetchJobs from "../sql/queries/count_fetch_jobs.sql" with { type: "text" };
-import foldExpiredEvents from "../sql/queries/fold_expired_events.sql" with { type: "text" };
 import lockIngest from "../sql/queries/lock_ingest.sql" with { type: "text" };
+import pruneExpiredEvents from "../sql/queries/prune_expired_events.sql" with { type: "text" };
 import pruneDeadLetters from "../sql/queries/prune_dead_letters.sql" with { type: "text" };
 // ingest speed (issue 6)
 import planIngest from "../sql/queries/plan_ingest.sql" with { type: "text" };
@@ -69,6 +71,7 @@ export const migrations = [
   { version: 1, name: "original", text: m000001 },
   { version: 2, name: "state_and_activity", text: m000002 },
   { version: 3, name: "report_indexes", text: m000003 },
+  { version: 4, name: "activity_rollups", text: m000004 },
   { version: 5, name: "report_snapshots", text: m000005 },
 ];
 
@@ -90,10 +93,11 @@ export const queries = {
   reportSnapshotAsOf,
   reportSnapshotClaim,
   reportSnapshotDone,
+  countActivity,
   countFetchJobs,
-  foldExpiredEvents,
   lockIngest,
   pruneDeadLetters,
+  pruneExpiredEvents,
   planIngest,
   claimFetchJobs,
   enqueueChildFetches,

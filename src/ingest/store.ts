@@ -84,9 +84,11 @@ export async function storeEvents(
   logged.push({ text: queries.insertEvents, params: [json(events)] });
   const inserted = (await send(logged)).at(-1) as { id: string }[];
   const fresh = new Set(inserted.map((row) => row.id));
+  const stored = unique(events.filter((e) => fresh.has(e.id)));
+  if (!stored.length) return fresh;
 
-  let pending: Statement[] = [];
-  for (let run of runs(unique(events.filter((e) => fresh.has(e.id))))) {
+  let pending: Statement[] = [{ text: queries.countActivity, params: [rows(stored)] }];
+  for (let run of runs(stored)) {
     const isDelete = run[0]!.action === "delete";
     const byDigest = isDelete ? run.filter((e) => e.digest !== null) : [];
     if (byDigest.length) {

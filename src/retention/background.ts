@@ -4,7 +4,7 @@ import type { Metrics } from "../metrics/metrics.ts";
 import { pruneExpired } from "./prune.ts";
 
 /**
- * Prunes at start and then every `everyMs` (an hour by default: a day is folded at most an hour late).
+ * Prunes at start and then every `everyMs` (an hour by default: an expired day goes at most an hour late).
  * A pass that fails (the database is away) is simply tried again at the next tick. With retention 0
  * nothing is ever pruned.
  */

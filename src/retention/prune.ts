@@ -11,7 +11,7 @@ export function retentionCutoff(now: number, retentionMs: number): Date {
 }
 
 /**
- * One retention pass: folds expired events into regstat.activity_daily and deletes them, and deletes
+ * One retention pass: deletes expired events (their per-day counts stay in regstat.activity_daily) and
  * expired dead letters, `batchSize` rows per transaction so that a huge backlog never holds a long one.
  * Stops between batches when `shouldStop` says so; the rest waits for the next pass.
  */
@@ -23,11 +23,10 @@ export async function pruneExpired(
   const batchSize = options.batchSize ?? 5000;
   const stop = options.shouldStop ?? (() => false);
   const result: PruneResult = { events: 0, deadLetters: 0 };
-  // Each batch is one statement, so folding and deleting commit together or not at all.
   while (!stop()) {
-    const [row] = await db.query<{ folded: number }>(queries.foldExpiredEvents, [cutoff, batchSize]);
-    result.events += row!.folded;
-    if (row!.folded < batchSize) break;
+    const [row] = await db.query<{ pruned: number }>(queries.pruneExpiredEvents, [cutoff, batchSize]);
+    result.events += row!.pruned;
+    if (row!.pruned < batchSize) break;
   }
   while (!stop()) {
     const [row] = await db.query<{ pruned: number }>(queries.pruneDeadLetters, [cutoff, batchSize]);

@@ -19,11 +19,11 @@ afterAll(() => db.close());
 type Row = { day: string; registry: string; repository: string; action: string; count: number };
 const key = (r: Omit<Row, "count">) => `${r.day} ${r.registry} ${r.repository} ${r.action}`;
 
-/** What the per-day counts must be: the expired events, counted the way the activity report reads them. */
-async function expectedFold(cutoff: Date) {
+/** What the per-day counts must be: the events before `until`, counted the way the activity report reads them. */
+async function expectedCounts(until: Date) {
   const events = await db.query<{ ts: Date; registry: string; repository: string; action: string; method: string | null }>(
     "select ts, registry, repository, action, method from regstat.events where ts < $1",
-    [cutoff.toISOString()],
+    [until.toISOString()],
   );
   const counts = new Map<string, number>();
   for (const e of events) {
@@ -42,12 +42,12 @@ async function activity() {
 const count = async (sql: string) => (await db.query<{ n: number }>(sql))[0]!.n;
 
 describe("retention", () => {
-  test("the cutoff is a UTC midnight: only whole days older than the retention are folded", () => {
+  test("the cutoff is a UTC midnight: only whole days older than the retention are pruned", () => {
     expect(retentionCutoff(NOW, RETENTION).toISOString()).toBe("2026-05-16T00:00:00.000Z");
     expect(retentionCutoff(Date.parse("2026-06-15T00:00:00Z"), DAY).toISOString()).toBe("2026-06-14T00:00:00.000Z");
   });
 
-  test("expired events are folded into per-day counts and deleted, in batches; newer days are untouched", async () => {
+  test("events are counted per day as they arrive; expired ones are deleted in batches and their counts stay", async () => {
     const { post } = testApp(db);
     const at = (iso: string) => ({ timestamp: iso });
     const repo = "keep/app";
@@ -72,29 +72,35 @@ describe("retention", () => {
     expect((await post(envelope(...old, ...recent))).status).toBe(200);
     const stateBefore = await db.query("select * from regstat.repository_manifests order by registry, repository, digest");
     const cutoff = retentionCutoff(NOW, RETENTION);
-    const expected = await expectedFold(cutoff);
-    expect([...expected.values()].reduce((a, b) => a + b, 0)).toBe(old.length);
-    expect(expected.get("2026-05-15 registry.test:5000 keep/app head")).toBe(2);
+    expect([...(await expectedCounts(cutoff)).values()].reduce((a, b) => a + b, 0)).toBe(old.length);
+    const counted = await expectedCounts(new Date("9999-01-01T00:00:00Z"));
+    expect(counted.get("2026-05-15 registry.test:5000 keep/app head")).toBe(2);
+    // Counted on arrival, before any pruning.
+    expect(await activity()).toEqual(counted);
 
     const result = await pruneExpired(db, { retentionMs: RETENTION, now: NOW, batchSize: 2 });
     expect(result.events).toBe(old.length);
-    expect(await activity()).toEqual(expected);
+    expect(await activity()).toEqual(counted);
     const left = await db.query<{ id: string }>("select id from regstat.events order by ts");
     expect(left.map((e) => e.id)).toEqual(recent.map((e) => e.id));
-    // A day is in the event log or in the per-day counts, never both.
-    expect(await count("select count(*)::int as n from regstat.events e join regstat.activity_daily a on a.day = (e.ts at time zone 'UTC')::date")).toBe(0);
-    // Folding touches the event log only, not the state it built.
+    // Pruning touches the event log only, not the state it built.
     expect(await db.query("select * from regstat.repository_manifests order by registry, repository, digest")).toEqual(stateBefore);
 
     // Nothing more is due, and a second pass changes nothing.
     expect(await pruneExpired(db, { retentionMs: RETENTION, now: NOW, batchSize: 2 })).toEqual({ events: 0, deadLetters: 0 });
-    expect(await activity()).toEqual(expected);
+    expect(await activity()).toEqual(counted);
 
-    // An event of a day already folded, arriving late, is added to that day's count by the next pass.
+    // An event of an expired day, arriving late, is counted when it arrives and pruned by the next pass.
     const late = pullManifest({ repository: repo, digest: manifest, method: "HEAD", ...at("2026-05-15T12:00:00Z") });
     expect((await post(envelope(late))).status).toBe(200);
+    expect((await activity()).get("2026-05-15 registry.test:5000 keep/app head")).toBe(3);
     expect((await pruneExpired(db, { retentionMs: RETENTION, now: NOW })).events).toBe(1);
     expect((await activity()).get("2026-05-15 registry.test:5000 keep/app head")).toBe(3);
+
+    // The per-registry counts are the per-repository ones added up.
+    const perRegistry = await db.query("select day::text as day, registry, action, count from regstat.activity_daily_registry order by 1, 2, 3");
+    const summed = await db.query("select day::text as day, registry, action, sum(count)::bigint as count from regstat.activity_daily group by 1, 2, 3 order by 1, 2, 3");
+    expect(perRegistry).toEqual(summed);
   });
 
   test("dead letters older than the retention are pruned, in batches; newer ones stay", async () => {
