@@ -28,6 +28,8 @@ export type AppDeps = {
   metrics?: Metrics;
   /** read from config (flags and token files) when not given */
   tokens?: Tokens;
+  /** told when a manifest without references was stored: the fetch queue has work now */
+  onFetchQueued?: () => void;
 };
 
 /** The whole HTTP surface, built from its dependencies so a test can build one on a test database. */
@@ -65,7 +67,10 @@ export function createApp(deps: AppDeps) {
       bodyLimit: config.bodyLimit,
       maxEvents: config.maxEvents,
       dbTimeout: config.dbTimeout,
-      onOutcome: metrics.recordOutcome,
+      onOutcome: (outcome, batch) => {
+        metrics.recordOutcome(outcome, batch);
+        if (outcome.stored && batch.events.some((e) => e.kind === "manifest" && e.refs === null)) deps.onFetchQueued?.();
+      },
     }),
   );
 
