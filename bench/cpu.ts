@@ -31,3 +31,10 @@ export function treeCpuSeconds(root: number): number {
   }
   return ticks / TICKS_PER_SECOND;
 }
+
+/** CPU seconds the whole machine has spent busy (every process, every core), from /proc/stat. */
+export function machineBusySeconds(): number {
+  const [, ...fields] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / TICKS_PER_SECOND;
+}

@@ -10,7 +10,7 @@ import type { Db } from "../src/db/db.ts";
 import { measureCeiling } from "./ceiling.ts";
 import { checkStoredOnce, type StoredOnce } from "./check.ts";
 import { startCluster } from "./cluster.ts";
-import { cpuSeconds, treeCpuSeconds } from "./cpu.ts";
+import { cpuSeconds, machineBusySeconds, treeCpuSeconds } from "./cpu.ts";
 import { startRegstat } from "./regstat-process.ts";
 import { send, type SendFigures } from "./send.ts";
 
@@ -31,14 +31,20 @@ const line = (label: string, f: SendFigures) =>
       `max ${fmt(f.max, 1)} ms  (${f.events} events in ${fmt(f.seconds, 1)} s, ${f.retries} resent)`,
   );
 
-/** Where the 2 cores went during a phase, per event: regstat, the database server, the sender. */
+/**
+ * Where the cores went during a phase, per event: regstat, the database server, the sender; and how much
+ * other processes on the machine took meanwhile, which says how noisy the figures are.
+ */
 async function sendMeasured(o: Parameters<typeof send>[0], regstatPid: number, postmasterPid?: number) {
-  const before = { regstat: cpuSeconds(regstatPid), db: postmasterPid ? treeCpuSeconds(postmasterPid) : 0 };
+  const db = () => (postmasterPid ? treeCpuSeconds(postmasterPid) : 0);
+  const before = { regstat: cpuSeconds(regstatPid), db: db(), machine: machineBusySeconds() };
   const figures = await send(o);
+  const used = { regstat: cpuSeconds(regstatPid) - before.regstat, db: db() - before.db };
+  const others = machineBusySeconds() - before.machine - used.regstat - used.db - figures.cpuSeconds;
   const perEvent = (seconds: number) => fmt((seconds * 1000) / figures.events, 3);
-  const cpu = `regstat ${perEvent(cpuSeconds(regstatPid) - before.regstat)} ms` +
-    (postmasterPid ? `, PostgreSQL ${perEvent(treeCpuSeconds(postmasterPid) - before.db)} ms` : "") +
-    `, sender ${perEvent(figures.cpuSeconds)} ms`;
+  const cpu = `regstat ${perEvent(used.regstat)} ms` +
+    (postmasterPid ? `, PostgreSQL ${perEvent(used.db)} ms` : "") +
+    `, sender ${perEvent(figures.cpuSeconds)} ms; other processes ${fmt(Math.max(0, others) / figures.seconds, 2)} cores`;
   return { figures, cpu };
 }
 

@@ -1,7 +1,6 @@
 import { isTransient, retryConflicts, type Db } from "../db/db.ts";
 import type { Logger } from "../log.ts";
 import type { DeadLetter, Normalized } from "./normalize.ts";
-import { queries } from "../sql.ts";
 import { storeEvents } from "./store.ts";
 
 /** `storedIds`: the events of this envelope that were new, for counting by action in /metrics. */
@@ -90,12 +89,11 @@ export class Ingestor {
     const events = batches.flatMap((b) => b.events).filter((e) => !seen.has(e.id) && seen.add(e.id));
     const dead = batches.flatMap((b) => b.dead);
     const onPostgres = this.db.kind === "postgres";
+    // Several regstat processes on one database: their batches apply one after another (lock_ingest.sql).
     const fresh = await retryConflicts(() =>
-      this.db.transaction(async (tx) => {
-        // Several regstat processes on one database: their batches apply one after another (lock_ingest.sql).
-        await tx.query(queries.lockIngest);
-        return storeEvents(tx, events, dead, { pipeline: onPostgres, probeIndexes: onPostgres });
-      }),
+      this.db.transaction((tx) =>
+        storeEvents(tx, events, dead, { lockFirst: true, pipeline: onPostgres, probeIndexes: onPostgres }),
+      ),
     );
     return batches.map((b) => {
       const storedIds = b.events.filter((e) => fresh.delete(e.id)).map((e) => e.id);

@@ -59,14 +59,15 @@ const rows = (events: Event[]) =>
  * arrival order (a run of deletes is applied after the events before it and before those after it).
  * Returns the ids that were new. With `pipeline`, statements that need no answer before the next are
  * sent together: the server still runs them one after another, in order, but they cost one round trip.
- * `probeIndexes` applies plan_ingest.sql (on PostgreSQL; PGlite, planning every statement afresh on
- * small tables in memory, measured twice as slow with it).
+ * `lockFirst` takes lock_ingest.sql before anything else, in the same round trip; `probeIndexes` applies
+ * plan_ingest.sql (on PostgreSQL; PGlite, planning every statement afresh on small tables in memory,
+ * measured twice as slow with it).
  */
 export async function storeEvents(
   tx: Queryable,
   events: StoredEvent[],
   dead: DeadLetter[],
-  { pipeline = false, probeIndexes = false }: { pipeline?: boolean; probeIndexes?: boolean } = {},
+  { lockFirst = false, pipeline = false, probeIndexes = false }: { lockFirst?: boolean; pipeline?: boolean; probeIndexes?: boolean } = {},
 ): Promise<Set<string>> {
   const send = async (statements: Statement[]): Promise<Row[][]> => {
     if (pipeline) return Promise.all(statements.map((s) => tx.query(s.text, s.params)));
@@ -75,7 +76,9 @@ export async function storeEvents(
     return answers;
   };
 
-  const logged: Statement[] = probeIndexes ? [{ text: queries.planIngest, params: [] }] : [];
+  const logged: Statement[] = [];
+  if (lockFirst) logged.push({ text: queries.lockIngest, params: [] });
+  if (probeIndexes) logged.push({ text: queries.planIngest, params: [] });
   if (dead.length) logged.push({ text: queries.insertDeadLetters, params: [json(dead)] });
   if (!events.length) {
     await send(logged);
