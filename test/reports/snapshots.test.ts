@@ -111,8 +111,8 @@ describe("report snapshots", () => {
   // Another process's refresh holds the lock: only a real PostgreSQL has a second session to hold it from.
   if (dbKind === "postgres") {
     test("while another session refreshes, the background gives way and a waiting refresh waits", async () => {
-      const [{ url }] = await db.query<{ url: string }>("select current_database() as url");
-      const other = openPostgres(new URL(`/${url}`, process.env.REGSTAT_TEST_PG).toString(), { max: 1 });
+      const [row] = await db.query<{ name: string }>("select current_database() as name");
+      const other = openPostgres(new URL(`/${row!.name}`, process.env.REGSTAT_TEST_PG).toString(), { max: 1 });
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
       let locked!: () => void;
