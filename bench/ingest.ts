@@ -23,6 +23,7 @@ const seconds = Object.fromEntries(
 ) as Record<"warmup" | "serial" | "concurrent" | "ceiling" | "embeddedSerial" | "embeddedConcurrent", number>;
 
 const work = mkdtempSync(join(tmpdir(), "regstat-bench-"));
+process.on("exit", () => rmSync(work, { recursive: true, force: true }));
 const run = crypto.randomUUID().slice(0, 8);
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 const line = (label: string, f: SendFigures) =>
@@ -93,7 +94,6 @@ console.log(`regstat ingest benchmark: ${cpus().length} cores (${cpus()[0]?.mode
 const cluster = await startCluster();
 let pg: Measured;
 let ceiling: { tps: number; latencyMs: number };
-let embedded: Measured;
 try {
   await cluster.createDatabase("regstat");
   const url = cluster.url("regstat");
@@ -112,11 +112,10 @@ try {
 
 const dataDir = join(work, "pglite");
 console.log(`embedded PostgreSQL (PGlite, --data-dir ${dataDir})`);
-embedded = await measure("pglite", ["--data-dir", dataDir], () => openPglite(dataDir), {
+const embedded = await measure("pglite", ["--data-dir", dataDir], () => openPglite(dataDir), {
   serial: seconds.embeddedSerial,
   concurrent: seconds.embeddedConcurrent,
 });
-rmSync(work, { recursive: true, force: true });
 
 const ratio = pg.concurrent.eps / ceiling.tps;
 console.log(`${CONCURRENT} senders / database ceiling: ${fmt(ratio, 2)}x`);
