@@ -1,4 +1,4 @@
-import { chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -14,6 +14,8 @@ export type Cluster = {
   port: number;
   /** fast shutdown: open connections are cut, as when the server is restarted or fails over */
   halt(): Promise<void>;
+  /** what the server has logged (errors, deadlocks) */
+  serverLog(): string;
   start(): Promise<void>;
   destroy(): Promise<void>;
 };
@@ -59,6 +61,7 @@ export async function startCluster(): Promise<Cluster> {
     port,
     halt,
     start,
+    serverLog: () => readFileSync(join(dir, "log"), "utf8"),
     async destroy() {
       await halt().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
