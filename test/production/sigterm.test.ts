@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { digestOf, envelope, pushBlob } from "../support/events.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
-import { regstatProcess, type RegstatProcess } from "./regstat-process.ts";
+import { regstatProcess, type RegstatProcess } from "../support/regstat-process.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "regstat-sigterm-"));
 const started: RegstatProcess[] = [];

@@ -1,8 +1,8 @@
 import { openPostgres } from "../../src/db/postgres.ts";
 import { pushImage, startRegistry, type RealRegistry } from "../support/registry.ts";
-import { startCluster, type Cluster } from "./cluster.ts";
+import { startCluster, type Cluster } from "../support/postgres-cluster.ts";
 import { recordingProxy, settle } from "./recording-proxy.ts";
-import { regstatProcess, type RegstatProcess } from "./regstat-process.ts";
+import { regstatProcess, type RegstatProcess } from "../support/regstat-process.ts";
 
 export const WEBHOOK_TOKEN = `wh-${crypto.randomUUID()}`;
 export const REPORTS_TOKEN = `rp-${crypto.randomUUID()}`;
@@ -13,7 +13,8 @@ export const REPORTS_TOKEN = `rp-${crypto.randomUUID()}`;
  * blob pushes, HEAD and GET pulls and a manifest push with its references.
  */
 export async function startStream() {
-  const cluster: Cluster = await startCluster();
+  // A real password, so the no-secret-in-logs test has a secret to look for.
+  const cluster: Cluster = await startCluster({ password: true, settings: { fsync: "off", max_connections: 60 } });
   const regstat: RegstatProcess = regstatProcess(
     ["--pg-conn-str", cluster.url, "--webhook-token", WEBHOOK_TOKEN, "--reports-token", REPORTS_TOKEN, "--log-level", "debug"],
   );

@@ -3,8 +3,8 @@ import type { Db } from "../../src/db/db.ts";
 import { openPostgres } from "../../src/db/postgres.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
 import { deleteDigest, deleteTag, digestOf, image, mountBlob, pullBlob, pullManifest } from "../support/events.ts";
-import { startCluster, type Cluster } from "./cluster.ts";
-import { regstatProcess, type RegstatProcess } from "./regstat-process.ts";
+import { startCluster, type Cluster } from "../support/postgres-cluster.ts";
+import { regstatProcess, type RegstatProcess } from "../support/regstat-process.ts";
 
 /** mulberry32: the same seed, the same events, so a failure can be replayed. */
 function prng(seed: number) {
@@ -101,7 +101,7 @@ let shared: Db;
 let single: Db;
 const processes: RegstatProcess[] = [];
 beforeAll(async () => {
-  cluster = await startCluster();
+  cluster = await startCluster({ password: true, settings: { fsync: "off", max_connections: 60 } });
   const admin = openPostgres(cluster.url, { max: 1 });
   await admin.exec("create database alone");
   await admin.close();

@@ -1,56 +1,134 @@
-import { chownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./free-port.ts";
 
+export type ClusterOptions = {
+  /**
+   * Require a password (scram-sha-256) of the role `regstat` instead of trusting `postgres`: the connection
+   * string then carries a real secret, which a test can look for in logs.
+   */
+  password?: boolean;
+  /** server settings (`-c name=value`), e.g. `{ fsync: "off" }`; everything else is PostgreSQL's default */
+  settings?: Record<string, string | number>;
+};
+
+/** A throwaway PostgreSQL cluster in a temp directory on a port of its own, kept across halt() and start(). */
+export type Cluster = {
+  /** a superuser's postgres:// URL of the `postgres` database */
+  url: string;
+  urlFor(database: string): string;
+  port: number;
+  user: string;
+  /** the superuser's password; undefined on a trust cluster */
+  password?: string;
+  /** the directory of PostgreSQL's binaries (pgbench, psql, ...) */
+  bin: string;
+  postmasterPid(): number;
+  createDatabase(name: string): Promise<void>;
+  /** fast shutdown: open connections are cut, as when the server is restarted or fails over */
+  halt(): Promise<void>;
+  start(): Promise<void>;
+  /** what the server has logged (errors, deadlocks) */
+  serverLog(): string;
+  /** shuts the server down and removes its directory */
+  destroy(): Promise<void>;
+};
+
 /**
- * A PostgreSQL server for tests that need one: REGSTAT_TEST_PG when set, else a throwaway cluster in a temp
- * directory on a free port (Debian's binaries; initdb refuses root, so as root they run as the postgres user).
- * `url` is a postgres:// URL of a superuser; `stop()` shuts a throwaway cluster down and removes it.
+ * A PostgreSQL server for tests that need one: REGSTAT_TEST_PG when set, else a throwaway trust cluster
+ * (fsync off: nothing measured against it). `stop()` shuts a throwaway cluster down and removes it.
  */
 export async function postgresServer(): Promise<{ url: string; stop(): Promise<void> }> {
   const given = process.env.REGSTAT_TEST_PG;
   if (given) return { url: given, stop: async () => {} };
-  return startCluster();
+  const cluster = await startCluster({ settings: { fsync: "off" } });
+  return { url: cluster.url, stop: cluster.destroy };
 }
 
-async function startCluster() {
+/**
+ * Starts a cluster with Debian's newest PostgreSQL: UTF8, C locale, listening on 127.0.0.1 only, its socket in
+ * its own directory. initdb refuses root, so as root the server's binaries run as the postgres user; the server
+ * is started and stopped with pg_ctl, never by signalling runuser, which does not pass signals on.
+ */
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), "regstat-pg-"));
   const asRoot = process.getuid?.() === 0;
-  // setpriv execs in place (runuser would fork), so the child is postgres itself and SIGINT reaches it.
-  const as = asRoot ? ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"] : [];
-  if (asRoot) {
-    const [uid, gid] = ["-u", "-g"].map((f) => Number(Bun.spawnSync(["id", f, "postgres"]).stdout.toString()));
-    chownSync(dir, uid!, gid!);
-  }
+  const as = asRoot ? ["runuser", "-u", "postgres", "--"] : [];
+  const owner = asRoot ? ([run(["id", "-u", "postgres"]), run(["id", "-g", "postgres"])].map(Number) as [number, number]) : undefined;
+  if (owner) chownSync(dir, ...owner);
   const data = join(dir, "data");
-  const init = Bun.spawnSync([...as, join(bin, "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "--no-sync"]);
-  if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`);
+  const user = options.password ? "regstat" : "postgres";
+  const password = options.password ? `pw-${crypto.randomUUID()}` : undefined;
+  const initdb = [join(bin, "initdb"), "-D", data, "-U", user, "-E", "UTF8", "--locale=C", "--no-sync"];
+  try {
+    if (password) {
+      const pwfile = join(dir, "pw");
+      writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+      if (owner) chownSync(pwfile, ...owner);
+      run([...as, ...initdb, "--pwfile", pwfile, "-A", "scram-sha-256"]);
+      rmSync(pwfile);
+    } else run([...as, ...initdb, "-A", "trust"]);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 
   const port = freePort();
-  const server = Bun.spawn(
-    [...as, join(bin, "postgres"), "-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
-    { stdout: "ignore", stderr: "pipe" },
-  );
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  for (let i = 0; ; i++) {
-    const ready = Bun.spawnSync([join(bin, "pg_isready"), "-q", "-h", "127.0.0.1", "-p", String(port)]);
-    if (ready.exitCode === 0) break;
-    if (server.exitCode !== null || i > 100) {
-      server.kill();
-      throw new Error(`postgres did not start: ${await new Response(server.stderr).text()}`);
+  const settings = { port, listen_addresses: "127.0.0.1", unix_socket_directories: dir, ...options.settings };
+  const serverOptions = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`).join(" ");
+  const log = join(dir, "log");
+  const pgCtl = (...args: string[]) => run([...as, join(bin, "pg_ctl"), "-D", data, "-w", "-t", "60", ...args]);
+  const start = async () => {
+    try {
+      pgCtl("-o", serverOptions, "-l", log, "start");
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${readServerLog(log)}`);
     }
-    await Bun.sleep(100);
-  }
-  return {
-    url,
-    async stop() {
-      server.kill("SIGINT"); // fast shutdown
-      await server.exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
   };
+  const halt = async () => void pgCtl("-m", "fast", "stop");
+  const destroy = async () => {
+    await halt().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  };
+  await start().catch(async (error) => {
+    await destroy();
+    throw error;
+  });
+
+  const auth = password ? `${user}:${password}` : user;
+  const urlFor = (database: string) => `postgres://${auth}@127.0.0.1:${port}/${database}`;
+  return {
+    url: urlFor("postgres"),
+    urlFor,
+    port,
+    user,
+    password,
+    bin,
+    postmasterPid: () => Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]),
+    async createDatabase(name) {
+      run([join(bin, "createdb"), "-h", "127.0.0.1", "-p", String(port), "-U", user, name], password ? { PGPASSWORD: password } : {});
+    },
+    halt,
+    start,
+    serverLog: () => readServerLog(log),
+    destroy,
+  };
+}
+
+function readServerLog(path: string) {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+function run(cmd: string[], env: Record<string, string> = {}) {
+  const result = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+  if (result.exitCode !== 0) throw new Error(`${cmd.join(" ")}: ${result.stderr.toString().trim()}`);
+  return result.stdout.toString().trim();
 }
 
 function postgresBinDir() {
