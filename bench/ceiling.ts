@@ -1,6 +1,6 @@
 import { $ } from "bun";
 import { join } from "node:path";
-import { PG_BIN, type Cluster } from "./cluster.ts";
+import type { Cluster } from "../test/support/postgres-cluster.ts";
 
 const scripts = join(import.meta.dir, "ceiling");
 
@@ -12,8 +12,8 @@ const scripts = join(import.meta.dir, "ceiling");
 export async function measureCeiling(cluster: Cluster, o: { clients: number; seconds: number }) {
   const database = "ceiling";
   await cluster.createDatabase(database);
-  await $`bun src/main.ts migrate --pg-conn-str ${cluster.url(database)}`.cwd(join(import.meta.dir, "..")).quiet();
-  const out = await $`${PG_BIN}/pgbench -h 127.0.0.1 -p ${cluster.port} -U postgres -n -M prepared -c ${o.clients} -j 2 -T ${o.seconds} -f ${join(scripts, "blob-event.pgbench")}@30 -f ${join(scripts, "manifest-event.pgbench")}@8 ${database}`.text();
+  await $`bun src/main.ts migrate --pg-conn-str ${cluster.urlFor(database)}`.cwd(join(import.meta.dir, "..")).quiet();
+  const out = await $`${cluster.bin}/pgbench -h 127.0.0.1 -p ${cluster.port} -U ${cluster.user} -n -M prepared -c ${o.clients} -j 2 -T ${o.seconds} -f ${join(scripts, "blob-event.pgbench")}@30 -f ${join(scripts, "manifest-event.pgbench")}@8 ${database}`.text();
   const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
   const latency = /latency average = ([\d.]+) ms/.exec(out);
   if (!tps) throw new Error(`pgbench printed no tps:\n${out}`);

@@ -9,9 +9,9 @@ import { openPostgres } from "../src/db/postgres.ts";
 import type { Db } from "../src/db/db.ts";
 import { measureCeiling } from "./ceiling.ts";
 import { checkStoredOnce, type StoredOnce } from "./check.ts";
-import { startCluster } from "./cluster.ts";
+import { startCluster } from "../test/support/postgres-cluster.ts";
+import { regstatProcess } from "../test/support/regstat-process.ts";
 import { cpuSeconds, machineBusySeconds, treeCpuSeconds } from "./cpu.ts";
-import { startRegstat } from "./regstat-process.ts";
 import { send, type SendFigures } from "./send.ts";
 
 const CONCURRENT = 32;
@@ -59,12 +59,14 @@ async function measure(
   s: { serial: number; concurrent: number; postmasterPid?: number },
 ) {
   const ids = join(work, `${name}.ids`);
-  const regstat = await startRegstat(args);
+  // Errors only, passed through: logging every request would cost regstat CPU the figures should not include.
+  const regstat = regstatProcess(["--log-level", "error", ...args], { echo: true });
+  await regstat.start();
   const url = regstat.url;
   const phase = async (senders: number, phaseSeconds: number, label: string) => {
     const { figures, cpu } = await sendMeasured(
       { url, senders, seconds: phaseSeconds, scope: `${run}-${name}-${label.replace(/\W+/g, "-")}`, ids },
-      regstat.pid,
+      regstat.pid(),
       s.postmasterPid,
     );
     if (label !== "warm") {
@@ -91,23 +93,24 @@ async function measure(
 }
 
 console.log(`regstat ingest benchmark: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), sender, regstat and database on this machine`);
+// Durability at PostgreSQL's defaults (fsync, synchronous_commit on): every figure means committed to disk.
 const cluster = await startCluster();
 let pg: Measured;
 let ceiling: { tps: number; latencyMs: number };
 try {
   await cluster.createDatabase("regstat");
-  const url = cluster.url("regstat");
+  const url = cluster.urlFor("regstat");
   console.log(`PostgreSQL 15 (throwaway cluster on port ${cluster.port}, fsync and synchronous_commit on)`);
   pg = await measure("postgres", ["--pg-conn-str", url], async () => openPostgres(url, { max: 1 }), {
     ...seconds,
-    postmasterPid: cluster.postmasterPid,
+    postmasterPid: cluster.postmasterPid(),
   });
 
   ceiling = await measureCeiling(cluster, { clients: CONCURRENT, seconds: seconds.ceiling });
   console.log(`  database ceiling           ${fmt(ceiling.tps).padStart(6)} transactions/s (pgbench, one event a transaction, ` +
     `${CONCURRENT} clients, latency ${fmt(ceiling.latencyMs, 2)} ms)`);
 } finally {
-  await cluster.stop();
+  await cluster.destroy();
 }
 
 const dataDir = join(work, "pglite");

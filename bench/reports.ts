@@ -17,7 +17,7 @@ import { openPostgres } from "../src/db/postgres.ts";
 import { reports } from "../src/reports/catalogue.ts";
 import { parseParams, runReport } from "../src/reports/run.ts";
 import { refreshReportSnapshots } from "../src/reports/snapshots.ts";
-import { startCluster } from "./reports-cluster.ts";
+import { startCluster } from "../test/support/postgres-cluster.ts";
 import { generate, sizes } from "./reports-data.ts";
 
 const { values: opts } = parseArgs({
@@ -38,12 +38,14 @@ const firstPage: Record<string, Record<string, string>> = {
   "not-pulled": { days: "30" },
 };
 
+// The settings stated beside the figures; the rest is PostgreSQL's default.
+const SETTINGS = { settings: { shared_buffers: "1GB", fsync: "off", max_wal_size: "4GB" } };
 let cluster: Awaited<ReturnType<typeof startCluster>> | undefined;
 let db: Db;
 if (opts.db === "pglite") {
   db = await openPglite(undefined);
 } else {
-  const url = process.env.REGSTAT_BENCH_PG || (cluster = await startCluster()).url;
+  const url = process.env.REGSTAT_BENCH_PG || (cluster = await startCluster(SETTINGS)).url;
   db = openPostgres(url, { max: 2 });
 }
 
@@ -83,7 +85,7 @@ try {
   console.log(`reports: slowest=${slowest.name} p50_ms=${slowest.p50.toFixed(1)}`);
 } finally {
   await db.close();
-  await cluster?.stop();
+  await cluster?.destroy();
 }
 
 /** The plan of a report's first page, with the tables it reads whole (Seq Scan) called out. */
