@@ -13,6 +13,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./free-port.ts";
 
 export type RegistryOptions = {
   /** the webhook URL the registry notifies; none: no notifications */
@@ -44,13 +45,6 @@ export type PushedIndex = { digest: string; children: PushedImage[] };
 
 const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
 
-async function freePort(): Promise<number> {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = server.port;
-  server.stop(true);
-  return port;
-}
-
 async function run(cmd: string[], what: string) {
   const proc = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
@@ -60,7 +54,7 @@ async function run(cmd: string[], what: string) {
 
 export async function startRegistry(options: RegistryOptions = {}): Promise<RealRegistry> {
   const root = mkdtempSync(join(tmpdir(), "regstat-registry-"));
-  const port = await freePort();
+  const port = freePort();
   const host = `127.0.0.1:${port}`;
   const lines = [
     "version: 0.1",
