@@ -22,6 +22,8 @@ test("PostgreSQL stopped mid-stream: 503 while it is down, recovery without a re
     method: "POST",
     headers: { "content-type": EVENTS_V1, authorization: `Bearer ${WEBHOOK_TOKEN}` },
     body: JSON.stringify(envelope(pushBlob({ repository: "fault/direct", digest: digestOf("direct") }))),
+  }).catch((error) => {
+    throw new Error(`regstat unreachable (${error.message}; running: ${regstat.running()}); its last log lines:\n${regstat.log.slice(-20).join("\n")}`);
   });
   expect(performance.now() - started).toBeLessThan(REGISTRY_TIMEOUT_MS);
   expect(res.status).toBe(503);
