@@ -12,3 +12,9 @@ declare module "*.data" {
   const path: string;
   export default path;
 }
+
+// A systemd unit embedded with `with { type: "text" }`, so the executable prints the repository's file.
+declare module "*.service" {
+  const text: string;
+  export default text;
+}
