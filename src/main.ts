@@ -5,7 +5,7 @@ import * as report from "./commands/report.ts";
 import * as serve from "./commands/serve.ts";
 import * as systemdUnit from "./commands/systemd-unit.ts";
 import { ConfigError, helpText } from "./config.ts";
-import * as sync from "./registry/sync-command.ts";
+import * as sync from "./commands/sync.ts";
 
 /** Each command is a module with `run(args)`; `serve` runs when no command is named. */
 const commands: Record<string, { run(args: string[]): Promise<number> }> = {

@@ -2,8 +2,8 @@ import { parseConfig } from "../config.ts";
 import { migrate } from "../db/migrate.ts";
 import { openDb } from "../db/open.ts";
 import { createLogger } from "../log.ts";
-import { createRegistryContext } from "./context.ts";
-import { runSync, terminalProgress, type SyncSummary } from "./sync.ts";
+import { createRegistryContext } from "../registry/context.ts";
+import { runSync, terminalProgress, type SyncSummary } from "../registry/sync.ts";
 
 export const summary = "reconcile the database with the registries (--registry-url)";
 
