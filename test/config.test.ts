@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { ConfigError, helpText, parseConfig, settings } from "../src/config.ts";
 import { connectionOptions } from "../src/db/connection-string.ts";
+import { loadEquivRegistries, registryNames } from "../src/equiv-registries.ts";
 
 const parse = (argv: string[], env: Record<string, string> = {}) => parseConfig(argv, env).config;
 
@@ -90,5 +93,24 @@ describe("PostgreSQL connection strings", () => {
     } catch (e) {
       expect((e as Error).message).not.toContain("secret");
     }
+  });
+});
+
+describe("the equivalent-registries file", () => {
+  const dir = mkdtempSync(`${tmpdir()}/regstat-equiv-`);
+
+  test("the original's format maps every alias to the preferred name, hosts compared without case", async () => {
+    await Bun.write(`${dir}/equiv.json`, JSON.stringify({ "registry.example.com": ["Alias1:5000", "10.0.0.5"], other: ["o1"] }));
+    const names = registryNames(await loadEquivRegistries(`${dir}/equiv.json`));
+    expect(names("alias1:5000")).toBe("registry.example.com");
+    expect(names("10.0.0.5")).toBe("registry.example.com");
+    expect(names("o1")).toBe("other");
+    expect(names("Unmapped:443")).toBe("unmapped:443");
+  });
+
+  test("a missing or malformed file stops regstat with a message naming the setting", async () => {
+    await expect(loadEquivRegistries(`${dir}/nope.json`)).rejects.toThrow("--equiv-registries: no file at");
+    await Bun.write(`${dir}/bad.json`, JSON.stringify({ "registry.example.com": "alias" }));
+    await expect(loadEquivRegistries(`${dir}/bad.json`)).rejects.toThrow('--equiv-registries: ');
   });
 });
