@@ -6,6 +6,7 @@ import m000002 from "../sql/migrations/000002_state_and_activity.sql" with { typ
 import m000003 from "../sql/migrations/000003_report_indexes.sql" with { type: "text" };
 import m000004 from "../sql/migrations/000004_activity_rollups.sql" with { type: "text" };
 import m000005 from "../sql/migrations/000005_report_snapshots.sql" with { type: "text" };
+import m000006 from "../sql/migrations/000006_image_size.sql" with { type: "text" };
 
 import classifyDeletes from "../sql/queries/classify_deletes.sql" with { type: "text" };
 import deleteTags from "../sql/queries/delete_tags.sql" with { type: "text" };
@@ -73,6 +74,7 @@ export const migrations = [
   { version: 3, name: "report_indexes", text: m000003 },
   { version: 4, name: "activity_rollups", text: m000004 },
   { version: 5, name: "report_snapshots", text: m000005 },
+  { version: 6, name: "image_size", text: m000006 },
 ];
 
 export const queries = {

@@ -1,7 +1,6 @@
 -- The images: every live tag, ordered by (registry, repository, tag) in byte order, one page after a key.
 -- $1 registry ('' = all), $2 repository prefix, $3-$5 the key to start after, $6 page size.
--- size: bytes of the manifest, its children (an index's platforms) and every blob they reference,
--- deduplicated within the image (a layer shared by two platforms counts once).
+-- size: regstat.image_size, the image's bytes with each blob once (migration 6).
 with page as (
   select t.registry, t.repository, t.tag, t.manifest_digest, t.pushed, t.pulled, t.pull_count
   from regstat.tags t
@@ -13,19 +12,7 @@ with page as (
 )
 select
   p.registry, p.repository, p.tag, p.manifest_digest as digest, m.media_type,
-  coalesce(m.size, 0)
-    + coalesce((select sum(c.size) from regstat.manifest_children c where c.parent_digest = p.manifest_digest), 0)
-    + coalesce((
-        select sum((select b.size from regstat.blobs b where b.digest = x.blob_digest))
-        from (
-          select mb.blob_digest from regstat.manifest_blob mb where mb.manifest_digest = p.manifest_digest
-          union
-          select mb.blob_digest
-          from regstat.manifest_children c
-          join regstat.manifest_blob mb on mb.manifest_digest = c.child_digest
-          where c.parent_digest = p.manifest_digest
-        ) x
-      ), 0) as size,
+  regstat.image_size(p.manifest_digest) as size,
   p.pushed, p.pulled, p.pull_count,
   jsonb_build_array(p.registry, p.repository, p.tag) as cursor_key
 from page p

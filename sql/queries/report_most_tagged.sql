@@ -20,19 +20,7 @@ page as (
 )
 select
   p.digest, m.media_type,
-  coalesce(m.size, 0)
-    + coalesce((select sum(c.size) from regstat.manifest_children c where c.parent_digest = p.digest), 0)
-    + coalesce((
-        select sum((select b.size from regstat.blobs b where b.digest = x.blob_digest))
-        from (
-          select mb.blob_digest from regstat.manifest_blob mb where mb.manifest_digest = p.digest
-          union
-          select mb.blob_digest
-          from regstat.manifest_children c
-          join regstat.manifest_blob mb on mb.manifest_digest = c.child_digest
-          where c.parent_digest = p.digest
-        ) x
-      ), 0) as size,
+  regstat.image_size(p.digest) as size,
   p.tags, p.repositories,
   (
     select min(t.registry || '/' || t.repository || ':' || t.tag collate "C") from regstat.tags t

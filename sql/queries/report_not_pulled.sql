@@ -15,19 +15,7 @@ with page as (
 )
 select
   p.registry, p.repository, p.tag, p.manifest_digest as digest, m.media_type,
-  coalesce(m.size, 0)
-    + coalesce((select sum(c.size) from regstat.manifest_children c where c.parent_digest = p.manifest_digest), 0)
-    + coalesce((
-        select sum((select b.size from regstat.blobs b where b.digest = x.blob_digest))
-        from (
-          select mb.blob_digest from regstat.manifest_blob mb where mb.manifest_digest = p.manifest_digest
-          union
-          select mb.blob_digest
-          from regstat.manifest_children c
-          join regstat.manifest_blob mb on mb.manifest_digest = c.child_digest
-          where c.parent_digest = p.manifest_digest
-        ) x
-      ), 0) as size,
+  regstat.image_size(p.manifest_digest) as size,
   p.pushed, p.pulled, p.pull_count, p.idle_since,
   jsonb_build_array(p.idle_since, p.registry, p.repository, p.tag) as cursor_key
 from page p
