@@ -85,8 +85,7 @@ export class Ingestor {
   }
 
   private async write(batches: Normalized[]): Promise<Outcome[]> {
-    const seen = new Set<string>();
-    const events = batches.flatMap((b) => b.events).filter((e) => !seen.has(e.id) && seen.add(e.id));
+    const events = batches.flatMap((b) => b.events);
     const dead = batches.flatMap((b) => b.dead);
     const onPostgres = this.db.kind === "postgres";
     // Several regstat processes on one database: their batches apply one after another (lock_ingest.sql).

@@ -84,10 +84,11 @@ export async function storeEvents(
     await send(logged);
     return new Set();
   }
+  events = unique(events);
   logged.push({ text: queries.insertEvents, params: [json(events)] });
   const inserted = (await send(logged)).at(-1) as { id: string }[];
   const fresh = new Set(inserted.map((row) => row.id));
-  const stored = unique(events.filter((e) => fresh.has(e.id)));
+  const stored = events.filter((e) => fresh.has(e.id));
   if (!stored.length) return fresh;
 
   let pending: Statement[] = [{ text: queries.countActivity, params: [rows(stored)] }];
