@@ -2,20 +2,12 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
+import { prng } from "../support/prng.ts";
 import { deleteDigest, deleteTag, digestOf, envelope, image, mountBlob, pullManifest, pushBlob } from "../support/events.ts";
 
 // Change the seed to explore; a failure names the seed and the case number, which replay it exactly.
 const SEED = Number(process.env.REGSTAT_FUZZ_SEED ?? 5_2026);
 const CASES = 2500;
-
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = prng(SEED);
 const int = (n: number) => Math.floor(random() * n);

@@ -1,3 +1,4 @@
+import { expect } from "bun:test";
 import { openPostgres } from "../../src/db/postgres.ts";
 import { pushImage, startRegistry, type RealRegistry } from "../support/registry.ts";
 import { startCluster, type Cluster } from "../support/postgres-cluster.ts";
@@ -84,4 +85,14 @@ export async function startStream() {
       await cluster.destroy();
     },
   };
+}
+
+/** Every event the registry sent is stored, once, each pull counted once; nothing else is. */
+export async function expectStoredExactlyOnce(stream: Awaited<ReturnType<typeof startStream>>) {
+  const account = await stream.accounting();
+  expect(account.sent.length).toBeGreaterThan(20);
+  expect(account.stored).toEqual(account.sent);
+  expect(account.deadLetters).toEqual([]);
+  expect(account.miscounted).toEqual([]);
+  expect(account.manifests).toBe(account.imagesPushed);
 }

@@ -2,19 +2,10 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { openPostgres } from "../../src/db/postgres.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
+import { prng } from "../support/prng.ts";
 import { deleteDigest, deleteTag, digestOf, image, mountBlob, pullBlob, pullManifest } from "../support/events.ts";
 import { startCluster, type Cluster } from "../support/postgres-cluster.ts";
 import { regstatProcess, type RegstatProcess } from "../support/regstat-process.ts";
-
-/** mulberry32: the same seed, the same events, so a failure can be replayed. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A busy registry's history over few digests and tags, so that concurrent envelopes collide on the same rows. */
 function history(seed: number, count: number, withDeletes: boolean) {
