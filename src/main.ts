@@ -1,4 +1,3 @@
-import pkg from "../package.json" with { type: "json" };
 import * as healthcheck from "./commands/healthcheck.ts";
 import * as migrate from "./commands/migrate.ts";
 import * as report from "./commands/report.ts";
@@ -6,6 +5,7 @@ import * as serve from "./commands/serve.ts";
 import * as systemdUnit from "./commands/systemd-unit.ts";
 import { ConfigError, helpText } from "./config.ts";
 import * as sync from "./commands/sync.ts";
+import { VERSION } from "./version.ts";
 
 /** Each command is a module with `run(args)`; `serve` runs when no command is named. */
 const commands: Record<string, { run(args: string[]): Promise<number> }> = {
@@ -19,11 +19,11 @@ const commands: Record<string, { run(args: string[]): Promise<number> }> = {
 
 async function main(argv: string[]): Promise<number> {
   if (argv.some((a) => ["--help", "-help", "-h"].includes(a))) {
-    process.stdout.write(helpText(pkg.version));
+    process.stdout.write(helpText(VERSION));
     return 0;
   }
   if (argv.some((a) => ["--version", "-version"].includes(a))) {
-    process.stdout.write(`regstat ${pkg.version}\n`);
+    process.stdout.write(`regstat ${VERSION}\n`);
     return 0;
   }
   const named = argv[0] !== undefined && !argv[0].startsWith("-");

@@ -75,7 +75,8 @@ export function normalizeEvent(raw: unknown, names: RegistryNames): StoredEvent 
     digest: t.digest ?? null,
     tag: t.tag ?? null,
     media_type: kind === "manifest" ? (t.mediaType ?? null) : null,
-    size: t.size ?? null,
+    // v3 says "size": 0 for a delete, 2.8 nothing: a delete has no size.
+    size: e.action === "delete" ? null : (t.size ?? null),
     method: e.request?.method?.toUpperCase() ?? null,
     from_repository: t.fromRepository ?? null,
     refs: kind === "manifest" && t.references

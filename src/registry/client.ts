@@ -3,6 +3,7 @@ import { TokenCache, basicHeader, fetchToken, parseChallenges, scopeFor } from "
 import type { CredentialStore } from "./credentials.ts";
 import { RegistryError, describeUrl, errorKindForStatus } from "./errors.ts";
 import { MANIFEST_ACCEPT } from "./manifest.ts";
+import { USER_AGENT } from "../version.ts";
 
 export type ClientOptions = {
   /** The registry's origin, e.g. https://registry.example.com */
@@ -37,7 +38,7 @@ export class RegistryClient {
     this.origin = new URL(options.baseUrl).origin;
     this.#credentials = options.credentials;
     this.#tokens = options.tokens ?? new TokenCache();
-    this.#fetch = options.fetch ?? fetch;
+    this.#fetch = withUserAgent(options.fetch ?? fetch);
     this.#timeoutMs = options.timeoutMs ?? 30_000;
   }
 
@@ -185,6 +186,15 @@ export class RegistryClient {
       url = new URL(location, url);
     }
   }
+}
+
+/** Every request of a client, token exchanges included, says it is regstat's. */
+function withUserAgent(send: typeof fetch): typeof fetch {
+  return ((input: string | URL | Request, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set("user-agent", USER_AGENT);
+    return send(input, { ...init, headers });
+  }) as typeof fetch;
 }
 
 /** The body, or undefined once it passes `max` bytes (a registry is trusted with a URL, not with memory). */

@@ -11,6 +11,13 @@ const repository = name(256, /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9
 const tag = name(128, /^\w[\w.-]*$/, "tag");
 const size = v.pipe(v.number(), v.integer("not a whole number"), v.minValue(0, "negative"), v.maxValue(Number.MAX_SAFE_INTEGER));
 
+/**
+ * Registry v3 embeds the OCI descriptor in the target, whose mediaType, digest and size are always sent:
+ * a delete has "mediaType": "", a tag delete "digest": "" too. Empty is absent, as 2.8 says by omitting it.
+ */
+const unlessEmpty = <S extends v.GenericSchema<string, string>>(schema: S) =>
+  v.optional(v.pipe(v.string(), v.transform((s) => s || undefined), v.optional(schema)));
+
 export const Reference = v.object({
   mediaType: v.optional(bounded(256)),
   size: v.optional(size),
@@ -23,9 +30,9 @@ export const Event = v.object({
   timestamp: v.pipe(v.string(), v.isoTimestamp("not an ISO 8601 timestamp")),
   action: bounded(32),
   target: v.object({
-    mediaType: v.optional(bounded(256)),
+    mediaType: unlessEmpty(bounded(256)),
     size: v.optional(size),
-    digest: v.optional(digest),
+    digest: unlessEmpty(digest),
     repository,
     url: v.optional(bounded(2048)),
     tag: v.optional(tag),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { testApp, rows } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
-import { allFixtures, type Captured } from "../support/fixtures.ts";
+import { allFixtures, fixture, fixtureFolders, type Captured } from "../support/fixtures.ts";
 
 const REG = "127.0.0.1:5055";
 const A392 = "sha256:a392548b85e018d402a45b81713e8ea659f0f3d9c3f22f0693de65e43bfc243d"; // demo/app:v1, OCI
@@ -42,13 +42,13 @@ async function state(db: Db) {
   };
 }
 
-describe("replaying the captured registry history", () => {
+for (const folder of fixtureFolders) describe(`replaying the registry history of ${folder}`, () => {
   let db: Db;
   let captured: Captured[];
   let answers: unknown[];
   beforeAll(async () => {
     db = await freshDb();
-    captured = await allFixtures();
+    captured = await allFixtures(folder);
     answers = await replay(db, captured);
   });
   afterAll(() => db.close());
@@ -162,6 +162,39 @@ describe("replaying the captured registry history", () => {
     // 03 pushed V2S2 (deleted by 01) to demo/norefs without references.
     expect(await db.query("select blob_digest from regstat.manifest_blob where manifest_digest = $1 order by 1", [V2S2]))
       .toEqual([{ blob_digest: CONFIG }, { blob_digest: LAYER }]);
+  });
+});
+
+describe("registry 2.8 and v3 wire shapes", () => {
+  test("the same history in either shape gives the same state", async () => {
+    const [v2, v3] = await Promise.all([freshDb(), freshDb()]);
+    await replay(v2, await allFixtures("distribution-2.8.2"));
+    await replay(v3, await allFixtures("distribution-3.0-derived"));
+    expect(await state(v3)).toEqual(await state(v2));
+    // The event log too, column by column: v3's empty descriptor fields are stored as 2.8's absent ones.
+    const log = "select * from regstat.events order by id";
+    const strip = (rows: Record<string, unknown>[]) => rows.map(({ received: _, ...row }) => row);
+    expect(strip(await v3.query(log))).toEqual(strip(await v2.query(log)));
+    await Promise.all([v2.close(), v3.close()]);
+  });
+
+  test("a v3 untag by name deletes that tag only: the manifest and its other tags stay", async () => {
+    const db = await freshDb();
+    await replay(db, await allFixtures("distribution-3.0-derived"));
+    const answers = await replay(db, await fixture("04-delete-tag-by-name", "distribution-3.0-derived"));
+    expect(answers).toEqual([{ stored: 1, duplicates: 0, dead_lettered: 0 }]);
+    expect(await db.query("select name from regstat.tags order by name")).toEqual([
+      { name: `${REG}/demo/multi:latest` },
+      { name: `${REG}/demo/norefs:v1` },
+      { name: `${REG}/other/app:v1` },
+    ]);
+    expect(await db.query("select manifest_digest, pull_count from regstat.deleted_tags where name = $1", [`${REG}/demo/app:v1`]))
+      .toEqual([{ manifest_digest: A392, pull_count: 3 }]);
+    expect(await db.query("select deleted from regstat.repository_manifests where repository = 'demo/app' and digest = $1", [A392]))
+      .toEqual([{ deleted: null }]);
+    expect(await db.query("select digest from regstat.manifests where digest = $1", [A392])).toHaveLength(1);
+    expect(await db.query("select kind, tag from regstat.deletions where tag = 'v1'")).toEqual([{ kind: "tag", tag: "v1" }]);
+    await db.close();
   });
 });
 

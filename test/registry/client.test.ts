@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import pkg from "../../package.json" with { type: "json" };
 import { TokenCache } from "../../src/registry/auth.ts";
 import { RegistryClient } from "../../src/registry/client.ts";
 import { credentialStore } from "../../src/registry/credentials.ts";
@@ -81,6 +82,15 @@ describe("authentication", () => {
     expect(server.requests.filter((r) => r.path.startsWith("/v2/")).map((r) => r.authorization?.slice(0, 6) ?? null)).toEqual([
       null, "Bearer", "Bearer", null, "Bearer",
     ]);
+  });
+
+  test("every request, the token exchange included, says it is regstat's: its pull events can be told apart", async () => {
+    const server = bearerRegistry({ expiresIn: 300 });
+    const client = new RegistryClient({ baseUrl: server.url, credentials: loginFor(`http://${server.host}/v1/`) });
+    await client.getManifest("demo/app", image.digest);
+    await client.headManifest("demo/app", image.digest);
+    expect(server.requests.map((r) => r.path.split("?")[0])).toContain("/token");
+    expect(new Set(server.requests.map((r) => r.userAgent))).toEqual(new Set([`regstat/${pkg.version}`]));
   });
 
   test("anonymous bearer answering access_token", async () => {

@@ -98,6 +98,13 @@ describe("events regstat cannot interpret are dead-lettered, the rest applied", 
     expect(row!.user_agent).toBe("evil\ufffdagent \\u0000 kept");
   });
 
+  test("event ids of any shape the registries send are stored as given: UUIDv4 (2.8, 3.0), UUIDv7 (3.1)", async () => {
+    const ids = ["3f2c9b4e-8d1a-4f6b-9c2e-7a5d1e0b3c48", "019ad5c2-7e41-7b3a-9f0c-2d4e6a8b1c35"];
+    const events = ids.map((id, i) => pushBlob({ id, repository: "ids/app", digest: digestOf(`ids-${i}`) }));
+    expect(await (await testApp(db).post(envelope(...events))).json()).toEqual({ stored: 2, duplicates: 0, dead_lettered: 0 });
+    expect(await db.query("select id from regstat.events where id = any($1::text[]) order by id", [ids])).toEqual(ids.sort().map((id) => ({ id })));
+  });
+
   test("a delete naming neither digest nor tag is dead-lettered", async () => {
     const event = { ...pushBlob({ repository: "dl/app", digest: digestOf("dl-5") }), action: "delete" } as Record<string, any>;
     event.target = { repository: "dl/app" };
