@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import type { Credential } from "./credentials.ts";
 import { RegistryError, describeUrl } from "./errors.ts";
+import { parseJson, readCapped } from "./read-capped.ts";
 
 export type Challenge = { scheme: string; params: Record<string, string> };
 
@@ -34,11 +35,19 @@ const expiryMargin = (ms: number) => Math.min(5_000, ms / 10);
 
 export type Token = { value: string; expiresAt: number };
 
+// A token answer is a JWT or an opaque string and a few fields: far smaller than this.
+const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
+
 /**
  * The registry token flow: GET the realm with Basic credentials (or none), or, for an identity token,
  * POST an OAuth2 refresh_token grant. Redirects are not followed: a realm elsewhere is not trusted.
+ * The realm is the host the registry's own challenge names (Docker Hub's is auth.docker.io), so it may be
+ * another host; it must be http(s), and https when the registry is: credentials never leave in clear text
+ * for a registry the operator named over https, and no other scheme (file:) is ever read.
  */
 export async function fetchToken(options: {
+  /** the registry's origin, as the operator named it */
+  registry: string;
   challenge: Challenge;
   scope: string | undefined;
   credential: Credential | undefined;
@@ -52,6 +61,10 @@ export async function fetchToken(options: {
     url = new URL(realm);
   } catch {
     throw new RegistryError("auth", "the registry named a token realm that is not a URL");
+  }
+  const registryIsHttps = options.registry.startsWith("https:");
+  if (url.protocol !== "https:" && (url.protocol !== "http:" || registryIsHttps)) {
+    throw new RegistryError("refused", `the registry named a token realm over ${url.protocol} (${registryIsHttps ? "only https" : "only http or https"} is called)`);
   }
   const scope = options.challenge.params.scope ?? options.scope;
   const credential = options.credential;
@@ -78,7 +91,7 @@ export async function fetchToken(options: {
     const kind = response.status >= 500 || response.status === 429 ? "unavailable" : "auth";
     throw new RegistryError(kind, `the token realm ${describeUrl(url)} answered ${response.status}`, response.status);
   }
-  const body = v.safeParse(TokenAnswer, await response.json().catch(() => undefined));
+  const body = v.safeParse(TokenAnswer, parseJson(await readCapped(response, MAX_TOKEN_ANSWER_BYTES)));
   const value = body.success ? (body.output.token ?? body.output.access_token) : undefined;
   if (!body.success || !value) throw new RegistryError("auth", `the token realm ${describeUrl(url)} answered without a token`);
   const seconds = body.output.expires_in && body.output.expires_in > 0 ? body.output.expires_in : DEFAULT_EXPIRY_S;

@@ -4,6 +4,7 @@ import type { CredentialStore } from "./credentials.ts";
 import { RegistryError, describeUrl, errorKindForStatus } from "./errors.ts";
 import { MANIFEST_ACCEPT } from "./manifest.ts";
 import { USER_AGENT } from "../version.ts";
+import { parseJson, readCapped } from "./read-capped.ts";
 
 export type ClientOptions = {
   /** The registry's origin, e.g. https://registry.example.com */
@@ -11,6 +12,8 @@ export type ClientOptions = {
   credentials?: CredentialStore;
   /** Share one cache between the clients of a process. */
   tokens?: TokenCache;
+  /** Where a redirect may lead (the call-back policy); by default only back to the registry's own origin. */
+  mayFollow?: (url: URL) => boolean;
   fetch?: typeof fetch;
   timeoutMs?: number;
 };
@@ -21,6 +24,8 @@ export type FetchedManifest = { bytes: Uint8Array; contentType: string | undefin
 const MAX_REDIRECTS = 5;
 // The registry refuses manifests larger than 4 MiB; anything bigger is not a manifest.
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+// A catalog or tag list page of a thousand long names is well under this.
+const MAX_PAGE_BYTES = 8 * 1024 * 1024;
 
 const TagList = v.object({ tags: v.nullish(v.array(v.string())) });
 const Catalog = v.object({ repositories: v.nullish(v.array(v.string())) });
@@ -30,6 +35,7 @@ export class RegistryClient {
   readonly origin: string;
   readonly #credentials?: CredentialStore;
   readonly #tokens: TokenCache;
+  readonly #mayFollow: (url: URL) => boolean;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
   #basic = false;
@@ -38,12 +44,16 @@ export class RegistryClient {
     this.origin = new URL(options.baseUrl).origin;
     this.#credentials = options.credentials;
     this.#tokens = options.tokens ?? new TokenCache();
+    this.#mayFollow = options.mayFollow ?? ((url) => url.origin === this.origin);
     this.#fetch = withUserAgent(options.fetch ?? fetch);
     this.#timeoutMs = options.timeoutMs ?? 30_000;
   }
 
-  /** GET or HEAD a path of the registry; any answer but 2xx throws a RegistryError. */
-  async request(path: string, options: { method?: "GET" | "HEAD"; accept?: string } = {}): Promise<Response> {
+  /**
+   * GET or HEAD a path of the registry; any answer but 2xx throws a RegistryError. With `redirectIsAnswer`
+   * a redirect is the answer (a blob served from storage elsewhere exists) and is not followed.
+   */
+  async request(path: string, options: RequestOptions = {}): Promise<Response> {
     const scope = scopeFor(path);
     const tokenKey = `${this.origin} ${scope ?? ""}`;
     let authorization = await this.#authorization(tokenKey);
@@ -55,7 +65,7 @@ export class RegistryClient {
         authorization = await this.#answer(response.headers.get("www-authenticate"), scope, tokenKey);
         continue;
       }
-      if (!response.ok) {
+      if (!response.ok && !isRedirect(response)) {
         await response.body?.cancel();
         if (response.status === 401 && url.origin === this.origin) throw new RegistryError("auth", `the registry ${this.origin} refused the credentials for ${path.split("?")[0]}`, 401);
         const kind = errorKindForStatus(response.status);
@@ -96,7 +106,7 @@ export class RegistryClient {
 
   async hasBlob(repository: string, digest: string): Promise<boolean> {
     try {
-      await this.request(`/v2/${repository}/blobs/${digest}`, { method: "HEAD" });
+      await this.request(`/v2/${repository}/blobs/${digest}`, { method: "HEAD", redirectIsAnswer: true });
       return true;
     } catch (error) {
       if (error instanceof RegistryError && error.kind === "not-found") return false;
@@ -125,7 +135,8 @@ export class RegistryClient {
     let path: string | undefined = first;
     for (let page = 0; path && page < 100_000; page++) {
       const response = await this.request(path);
-      const body = v.safeParse(schema, await response.json().catch(() => undefined));
+      const bytes = await readCapped(response, MAX_PAGE_BYTES);
+      const body = v.safeParse(schema, parseJson(bytes));
       if (!body.success) throw new RegistryError("invalid", `${describeUrl(new URL(path, this.origin))} answered an unexpected body`);
       yield body.output;
       path = nextLink(response.headers.get("link"), this.origin);
@@ -147,7 +158,7 @@ export class RegistryClient {
     const bearer = challenges.find((c) => c.scheme === "bearer");
     if (bearer) {
       this.#tokens.delete(tokenKey);
-      const token = await fetchToken({ challenge: bearer, scope, credential, fetch: this.#fetch, timeoutMs: this.#timeoutMs });
+      const token = await fetchToken({ registry: this.origin, challenge: bearer, scope, credential, fetch: this.#fetch, timeoutMs: this.#timeoutMs });
       this.#tokens.set(tokenKey, token);
       return `Bearer ${token.value}`;
     }
@@ -160,7 +171,7 @@ export class RegistryClient {
   }
 
   /** Follows redirects by hand: the Authorization header goes to the registry's own origin only. */
-  async #send(url: URL, options: { method?: string; accept?: string }, authorization: string | undefined) {
+  async #send(url: URL, options: RequestOptions, authorization: string | undefined) {
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = {};
       if (options.accept) headers.accept = options.accept;
@@ -177,13 +188,13 @@ export class RegistryClient {
         const name = (error as Error).name === "TimeoutError" ? "timed out" : "did not answer";
         throw new RegistryError("network", `${describeUrl(url)} ${name}`);
       }
-      const location = response.headers.get("location");
-      if (response.status < 300 || response.status >= 400 || !location) {
-        return { response, url };
-      }
+      if (!isRedirect(response) || options.redirectIsAnswer) return { response, url };
       await response.body?.cancel();
       if (hop >= MAX_REDIRECTS) throw new RegistryError("refused", `${describeUrl(url)} redirected too many times`);
-      url = new URL(location, url);
+      const next = new URL(response.headers.get("location")!, url);
+      // A registry may send regstat on only to a registry the operator named, never to plain http in place of https.
+      if (!this.#mayFollow(next)) throw new RegistryError("refused", `${describeUrl(url)} redirected to ${describeUrl(next)}, which is not a registry regstat may call`);
+      url = next;
     }
   }
 }
@@ -197,24 +208,9 @@ function withUserAgent(send: typeof fetch): typeof fetch {
   }) as typeof fetch;
 }
 
-/** The body, or undefined once it passes `max` bytes (a registry is trusted with a URL, not with memory). */
-async function readCapped(response: Response, max: number): Promise<Uint8Array | undefined> {
-  if (Number(response.headers.get("content-length") ?? 0) > max) {
-    await response.body?.cancel();
-    return undefined;
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of response.body ?? []) {
-    total += chunk.length;
-    if (total > max) {
-      await response.body?.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
+type RequestOptions = { method?: "GET" | "HEAD"; accept?: string; redirectIsAnswer?: boolean };
+
+const isRedirect = (response: Response) => response.status >= 300 && response.status < 400 && response.headers.has("location");
 
 function nextLink(header: string | null, origin: string): string | undefined {
   const match = header && /<([^>]+)>\s*;\s*rel="?next"?/i.exec(header);

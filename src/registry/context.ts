@@ -24,7 +24,7 @@ export async function createRegistryContext(
   const credentials: CredentialStore | undefined = config.dockerConfig ? await loadDockerConfig(config.dockerConfig) : undefined;
   const equiv = await loadEquivRegistries(config.equivRegistries);
   const names = registryNames(equiv);
-  const policy = createPolicy({ registryUrls: config.registryUrl, credentialHosts: credentials?.hosts, equiv, names, log });
+  const policy = createPolicy({ registryUrls: config.registryUrl, credentialKeys: credentials?.keys, equiv, names, log });
   const tokens = new TokenCache();
   const clients = new Map<string, RegistryClient>();
   return {
@@ -33,7 +33,7 @@ export async function createRegistryContext(
     client(origin) {
       let client = clients.get(origin);
       if (!client) {
-        client = new RegistryClient({ baseUrl: origin, credentials, tokens, fetch: extra.fetch, timeoutMs: extra.timeoutMs });
+        client = new RegistryClient({ baseUrl: origin, credentials, tokens, mayFollow: policy.allows, fetch: extra.fetch, timeoutMs: extra.timeoutMs });
         clients.set(origin, client);
       }
       return client;

@@ -6,8 +6,8 @@ export type Credential = { username: string; password: string } | { username?: s
 export interface CredentialStore {
   /** The login for a registry host or URL, if the Docker config holds one. */
   lookup(registry: string): Promise<Credential | undefined>;
-  /** The hosts the config names, normalised (for the call-back policy). */
-  readonly hosts: string[];
+  /** The registries the config names, as written (`host`, `https://host/v1/`, `http://host`): the call-back policy reads the scheme. */
+  readonly keys: string[];
 }
 
 const AuthEntry = v.object({
@@ -73,7 +73,7 @@ export function credentialStore(config: v.InferOutput<typeof DockerConfig>): Cre
   };
 
   return {
-    hosts: [...new Set([...auths.keys(), ...helpers.keys()])],
+    keys: [...Object.keys(config.auths), ...Object.keys(config.credHelpers)],
     async lookup(registry) {
       const host = normalizeHost(registry);
       const helper = helpers.get(host);

@@ -7,54 +7,68 @@ export type CallTarget = { registry: string; url: string | null };
 /** Which registry origin regstat may call back for a manifest, or undefined when it may not. */
 export interface RegistryPolicy {
   originFor(target: CallTarget): string | undefined;
-  readonly open: boolean;
+  /** May a request (the first, or a redirect's next hop) go to this URL? */
+  allows(url: URL): boolean;
+  /** No registry is named: regstat calls nothing back. */
+  readonly closed: boolean;
 }
+
+export const closedWarning =
+  "no registry is named, so regstat calls none back: manifests pushed without references (registry 2.8 without includereferences) get no blobs until one is; set --registry-url https://your-registry (or name it in --docker-config or --equiv-registries)";
 
 /**
  * The operator names the registries regstat calls: `--registry-url`, the hosts of the Docker config, the
- * names and aliases of the equivalent-registries file. An event's `target.url` is followed only to one of
- * them, so a forged or misdirected notification cannot make regstat call (and send credentials) elsewhere.
- * With none configured every registry is allowed, as the original did, and a warning says so once.
+ * names and aliases of the equivalent-registries file. Nothing else is ever called, whatever an event
+ * says (the webhook is open by default: everything in an event is the sender's word).
+ * Each host is called at the scheme the operator gave: a `--registry-url` or a Docker config key as written
+ * (`http://host` only if written so), an equivalent-registries name over https. An event saying `http://`
+ * cannot make regstat answer a Basic challenge in clear text.
  */
 export function createPolicy(options: {
   registryUrls: string[];
-  credentialHosts?: string[];
+  /** Docker config keys as written: `host`, `https://host/v1/` or `http://host` */
+  credentialKeys?: string[];
   equiv?: Record<string, string[]>;
   names: RegistryNames;
   log?: Logger;
 }): RegistryPolicy {
-  const configured = new Map<string, string>();
-  for (const url of options.registryUrls) configured.set(normalizeHost(url), new URL(url).origin);
-  const allowed = new Set([
-    ...configured.keys(),
-    ...(options.credentialHosts ?? []).map(normalizeHost),
-    ...Object.entries(options.equiv ?? {}).flatMap(([name, aliases]) => [name, ...aliases].map(normalizeHost)),
-  ]);
-  const open = allowed.size === 0;
-  if (open) {
-    options.log?.warn(
-      "no --registry-url, Docker config or equivalent registries: regstat will call back any registry a notification names",
-    );
+  const origins = new Map<string, string>();
+  const name = (key: string, origin: string) => {
+    const host = normalizeHost(key);
+    if (host && !origins.has(host)) origins.set(host, origin);
+  };
+  for (const url of options.registryUrls) name(url, new URL(url).origin);
+  for (const key of options.credentialKeys ?? []) name(key, `${/^http:\/\//i.test(key.trim()) ? "http" : "https"}://${normalizeHost(key)}`);
+  for (const [preferred, aliases] of Object.entries(options.equiv ?? {})) {
+    for (const host of [preferred, ...aliases]) name(host, `https://${normalizeHost(host)}`);
   }
+  const closed = origins.size === 0;
+  if (closed) options.log?.warn(closedWarning);
+
+  const originOf = (url: URL) => {
+    if (url.protocol !== "https:" && url.protocol !== "http:") return undefined;
+    return origins.get(normalizeHost(url.origin));
+  };
 
   return {
-    open,
+    closed,
     originFor({ registry, url }) {
       if (url) {
-        let target: URL;
         try {
-          target = new URL(url);
+          return originOf(new URL(url));
         } catch {
           return undefined;
         }
-        if (target.protocol !== "https:" && target.protocol !== "http:") return undefined;
-        const host = normalizeHost(target.origin);
-        // The operator's own URL wins: it says http or https, whatever the registry believes it is.
-        if (configured.has(host)) return configured.get(host);
-        return open || allowed.has(host) ? target.origin : undefined;
       }
-      for (const origin of configured.values()) if (options.names(new URL(origin).host) === registry) return origin;
+      for (const origin of options.registryUrls.map((u) => new URL(u).origin)) {
+        if (options.names(new URL(origin).host) === registry) return origin;
+      }
       return undefined;
+    },
+    allows(url) {
+      const origin = originOf(url);
+      // https to a named host always; plain http only where the operator wrote http for that host.
+      return origin !== undefined && (url.protocol === "https:" || origin.startsWith("http:"));
     },
   };
 }

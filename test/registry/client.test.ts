@@ -193,7 +193,8 @@ describe("redirects", () => {
       if (url.pathname.startsWith("/v2/moved/")) return Response.redirect(`${registry.url}${url.pathname.replace("moved", "demo")}`, 307);
       return Response.redirect(`${storage.url}${url.pathname}`, 307);
     });
-    const client = new RegistryClient({ baseUrl: registry.url, credentials: loginFor(registry.host) });
+    const mayFollow = (url: URL) => url.origin === registry.url || url.origin === storage.url;
+    const client = new RegistryClient({ baseUrl: registry.url, credentials: loginFor(registry.host), mayFollow });
     await client.getManifest("elsewhere/app", image.digest);
     expect(storage.requests.length).toBe(1);
     expect(storage.requests[0]!.authorization).toBeNull();
@@ -245,7 +246,7 @@ describe("hostile answers", () => {
     const realm = fakeServer(() => Response.json({ token: "t" }));
     const other = fakeServer(() => new Response(null, { status: 401, headers: { "www-authenticate": `Bearer realm="${realm.url}/token"` } }));
     const registry = fakeServer((_req, url) => Response.redirect(`${other.url}${url.pathname}`, 307));
-    const client = new RegistryClient({ baseUrl: registry.url, credentials: loginFor(registry.host) });
+    const client = new RegistryClient({ baseUrl: registry.url, credentials: loginFor(registry.host), mayFollow: () => true });
     const error = await caught(client.getManifest("demo/app", image.digest));
     expect(error.status).toBe(401);
     expect(realm.requests.length).toBe(0);

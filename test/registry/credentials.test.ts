@@ -62,7 +62,7 @@ describe("Docker config.json", () => {
     expect(await s.lookup("c.example.com")).toEqual({ username: "carl", identityToken: "idt" });
     expect(await s.lookup("https://registry-1.docker.io")).toEqual({ username: "hubuser", password: "hubpw" });
     expect(await s.lookup("b.example.com")).toBeUndefined();
-    expect(s.hosts.sort()).toEqual(["a.example.com", "b.example.com:5000", "c.example.com", "docker.io"]);
+    expect(s.keys.sort()).toEqual(["b.example.com:5000", "c.example.com", "https://a.example.com/v1/", "https://index.docker.io/v1/"]);
   });
 
   test("credHelpers and credsStore run docker-credential-<name> get with the server on stdin", async () => {
