@@ -4,6 +4,7 @@ import type { Db } from "./db/db.ts";
 import { pendingMigrations } from "./db/migrate.ts";
 import type { RegistryNames } from "./equiv-registries.ts";
 import { AppError } from "./errors.ts";
+import { pullCounting } from "./ingest/counted-pulls.ts";
 import type { Ingestor } from "./ingest/group-commit.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics/metrics.ts";
@@ -63,7 +64,7 @@ export function createApp(deps: AppDeps) {
     "/",
     webhookRoutes({
       ingestor: deps.ingestor,
-      names: deps.names,
+      rules: { names: deps.names, pulls: pullCounting(config.ignorePullsFrom) },
       bodyLimit: config.bodyLimit,
       maxEvents: config.maxEvents,
       dbTimeout: config.dbTimeout,

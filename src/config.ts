@@ -99,6 +99,13 @@ export const settings = {
     default: "0",
     schema: duration,
   },
+  ignorePullsFrom: {
+    flag: "ignore-pulls-from",
+    env: ["REGSTAT_IGNORE_PULLS_FROM"],
+    help: 'a user agent whose pulls are logged but not counted, "*" matching anything (repeat, or separate with commas): scanners, mirrors, replication',
+    list: true,
+    schema: text,
+  },
   webhookToken: {
     flag: "webhook-token",
     env: ["REGSTAT_WEBHOOK_TOKEN"],

@@ -5,9 +5,9 @@ select
   e.digest,
   max(e.size),
   max(e.ts) filter (where e.action in ('push', 'mount')),
-  max(e.ts) filter (where e.action = 'pull' and e.method = 'GET'),
-  count(*) filter (where e.action = 'pull' and e.method = 'GET')
-from jsonb_to_recordset($1::jsonb) as e (ts timestamptz, action text, digest text, size bigint, method text)
+  max(e.ts) filter (where e.action = 'pull' and e.method = 'GET' and e.uncounted is null),
+  count(*) filter (where e.action = 'pull' and e.method = 'GET' and e.uncounted is null)
+from jsonb_to_recordset($1::jsonb) as e (ts timestamptz, action text, digest text, size bigint, method text, uncounted text)
 group by e.digest
 order by e.digest
 on conflict (digest) do update set

@@ -7,9 +7,9 @@ select
   e.repository,
   e.digest,
   max(e.ts) filter (where e.action = 'push'),
-  max(e.ts) filter (where e.action = 'pull' and e.method = 'GET'),
-  count(*) filter (where e.action = 'pull' and e.method = 'GET')
-from jsonb_to_recordset($1::jsonb) as e (ts timestamptz, action text, registry text, repository text, digest text, method text)
+  max(e.ts) filter (where e.action = 'pull' and e.method = 'GET' and e.uncounted is null),
+  count(*) filter (where e.action = 'pull' and e.method = 'GET' and e.uncounted is null)
+from jsonb_to_recordset($1::jsonb) as e (ts timestamptz, action text, registry text, repository text, digest text, method text, uncounted text)
 group by e.registry, e.repository, e.digest
 order by e.registry, e.repository, e.digest
 on conflict (registry, repository, digest) do update set

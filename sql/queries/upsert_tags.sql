@@ -5,7 +5,7 @@
 with tagged as (
   select e.registry || '/' || e.repository || ':' || e.tag as name, e.*
   from jsonb_to_recordset($1::jsonb) as e (
-    ts timestamptz, action text, registry text, repository text, digest text, tag text, method text
+    ts timestamptz, action text, registry text, repository text, digest text, tag text, method text, uncounted text
   )
 ),
 history as (
@@ -21,8 +21,8 @@ latest as (
       (array_agg(digest order by ts desc))[1]
     ) as manifest_digest,
     max(ts) filter (where action = 'push') as pushed,
-    max(ts) filter (where action = 'pull' and method = 'GET') as pulled,
-    count(*) filter (where action = 'pull' and method = 'GET') as pull_count,
+    max(ts) filter (where action = 'pull' and method = 'GET' and uncounted is null) as pulled,
+    count(*) filter (where action = 'pull' and method = 'GET' and uncounted is null) as pull_count,
     max(ts) as newest
   from tagged
   group by name, registry, repository, tag

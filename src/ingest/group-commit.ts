@@ -1,5 +1,6 @@
 import { isTransient, retryConflicts, type Db } from "../db/db.ts";
 import type { Logger } from "../log.ts";
+import { keepableEvent } from "../security/limits.ts";
 import type { DeadLetter, Normalized } from "./normalize.ts";
 import { storeEvents } from "./store.ts";
 
@@ -110,7 +111,8 @@ export class Ingestor {
     this.log.error("envelope dead-lettered", { reason, events: w.batch.events.length });
     const dead: DeadLetter[] = [
       ...w.batch.dead,
-      ...w.batch.events.map((e) => ({ id: e.id, reason, event: e })),
+      // As the registry sent them, so that a replay (regstat dead-letters replay) reads them afresh.
+      ...w.batch.events.map((e) => ({ id: e.id, reason, event: keepableEvent(w.batch.raw.get(e.id) ?? e) })),
     ];
     try {
       await this.db.transaction((tx) => storeEvents(tx, [], dead));

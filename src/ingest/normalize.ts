@@ -2,6 +2,7 @@ import * as v from "valibot";
 import type { RegistryNames } from "../equiv-registries.ts";
 import { boundedJson, keepableEvent } from "../security/limits.ts";
 import { describeIssues, Event } from "../webhook/envelope.ts";
+import type { PullCounting, Uncounted } from "./counted-pulls.ts";
 import { BLOB_MEDIA_TYPE, manifestMediaTypes } from "./media-types.ts";
 
 export type Ref = { digest: string; media_type: string | null; size: number | null };
@@ -26,6 +27,8 @@ export type StoredEvent = {
   url: string | null;
   actor: string | null;
   user_agent: string | null;
+  /** a pull logged but not counted, and why */
+  uncounted: Uncounted;
   source_addr: string | null;
   source_instance: string | null;
   request_id: string | null;
@@ -33,21 +36,28 @@ export type StoredEvent = {
 
 export type DeadLetter = { id: string; reason: string; event: unknown };
 
-export type Normalized = { events: StoredEvent[]; dead: DeadLetter[] };
+/** `raw`: each stored event as the registry sent it, by id, for a dead letter should the database refuse it. */
+export type Normalized = { events: StoredEvent[]; dead: DeadLetter[]; raw: Map<string, unknown> };
+
+/** What decides how an event is read, besides the event itself. */
+export type Rules = { names: RegistryNames; pulls: PullCounting };
 
 const actions = new Set(["push", "pull", "mount", "delete"]);
 
-export function normalizeEvents(raw: unknown[], names: RegistryNames): Normalized {
-  const out: Normalized = { events: [], dead: [] };
+export function normalizeEvents(raw: unknown[], rules: Rules): Normalized {
+  const out: Normalized = { events: [], dead: [], raw: new Map() };
   for (const item of raw) {
-    const result = normalizeEvent(item, names);
+    const result = normalizeEvent(item, rules);
     if ("reason" in result) out.dead.push(result);
-    else out.events.push(result);
+    else {
+      out.events.push(result);
+      out.raw.set(result.id, item);
+    }
   }
   return out;
 }
 
-export function normalizeEvent(raw: unknown, names: RegistryNames): StoredEvent | DeadLetter {
+export function normalizeEvent(raw: unknown, { names, pulls }: Rules): StoredEvent | DeadLetter {
   const parsed = v.safeParse(Event, raw);
   if (!parsed.success) return deadLetter(raw, describeIssues(parsed.issues));
   const e = parsed.output;
@@ -85,6 +95,7 @@ export function normalizeEvent(raw: unknown, names: RegistryNames): StoredEvent 
     url: t.url ?? null,
     actor: e.actor?.name || null,
     user_agent: e.request?.useragent || null,
+    uncounted: e.action === "pull" ? pulls(e.request?.useragent || null) : null,
     source_addr: e.source?.addr || null,
     source_instance: e.source?.instanceID || null,
     request_id: e.request?.id || null,

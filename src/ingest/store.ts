@@ -28,7 +28,7 @@ const writes: Step[] = [
   each(queries.upsertRepositoryBlobs, isBlob),
   linkReferences,
   each(queries.upsertTags, (e) => isManifest(e) && e.tag !== null),
-  each(queries.touchTagsPulledByDigest, (e) => isManifest(e) && e.action === "pull" && e.method === "GET" && e.tag === null),
+  each(queries.touchTagsPulledByDigest, (e) => isManifest(e) && e.action === "pull" && e.method === "GET" && e.uncounted === null && e.tag === null),
   each(queries.restoreLinks, withoutReferences),
   each(queries.enqueueFetches, withoutReferences),
 ];
@@ -50,8 +50,8 @@ const json = (value: unknown) =>
 
 /** The columns the statements read: an event without its references and request details. */
 const rows = (events: Event[]) =>
-  json(events.map(({ id, ts, action, kind, registry, repository, digest, tag, media_type, size, method, url }) => ({
-    id, ts, action, kind, registry, repository, digest, tag, media_type, size, method, url,
+  json(events.map(({ id, ts, action, kind, registry, repository, digest, tag, media_type, size, method, uncounted, url }) => ({
+    id, ts, action, kind, registry, repository, digest, tag, media_type, size, method, uncounted, url,
   })));
 
 /**

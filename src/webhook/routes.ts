@@ -2,15 +2,14 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import * as v from "valibot";
 import { isTransient } from "../db/db.ts";
-import type { RegistryNames } from "../equiv-registries.ts";
 import { AppError, badRequest } from "../errors.ts";
 import type { Ingestor, Outcome } from "../ingest/group-commit.ts";
-import { normalizeEvents, type Normalized } from "../ingest/normalize.ts";
+import { normalizeEvents, type Normalized, type Rules } from "../ingest/normalize.ts";
 import { describeIssues, Envelope } from "./envelope.ts";
 
 export type WebhookOptions = {
   ingestor: Ingestor;
-  names: RegistryNames;
+  rules: Rules;
   bodyLimit: number;
   maxEvents: number;
   /** past this the registry is told 503 and retries; a redelivery is harmless */
@@ -50,7 +49,7 @@ export function webhookRoutes(options: WebhookOptions) {
       throw new AppError(413, "too_many_events", `the envelope holds ${events.length} events; the limit is ${options.maxEvents}`);
     }
     const deadline = AbortSignal.timeout(options.dbTimeout);
-    const batch = normalizeEvents(events, options.names);
+    const batch = normalizeEvents(events, options.rules);
     const outcome = await withDeadline(options.ingestor.submit(batch, deadline), deadline);
     options.onOutcome?.(outcome, batch);
     return { stored: outcome.stored, duplicates: outcome.duplicates, dead_lettered: outcome.deadLettered };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { registryNames } from "../../src/equiv-registries.ts";
+import { pullCounting } from "../../src/ingest/counted-pulls.ts";
 import { normalizeEvents, type StoredEvent } from "../../src/ingest/normalize.ts";
 import { storeEvents } from "../../src/ingest/store.ts";
 import { freshDb } from "../support/db.ts";
@@ -46,7 +47,7 @@ async function history(): Promise<StoredEvent[]> {
     pushManifest({ repository: "batch/late", digest: LATE_MANIFEST, timestamp: "2026-02-01T00:00:00.000Z" }),
     { ...a.push(), id: crypto.randomUUID(), timestamp: new Date(Date.parse("2026-06-01T00:00:00Z")).toISOString(), target: { ...a.push().target, references: undefined } },
   ];
-  const { events, dead } = normalizeEvents([...captured, ...made], registryNames(undefined));
+  const { events, dead } = normalizeEvents([...captured, ...made], { names: registryNames(undefined), pulls: pullCounting() });
   expect(dead).toEqual([]);
   return events;
 }
