@@ -8,6 +8,7 @@ import m000004 from "../sql/migrations/000004_activity_rollups.sql" with { type:
 import m000005 from "../sql/migrations/000005_report_snapshots.sql" with { type: "text" };
 import m000006 from "../sql/migrations/000006_image_size.sql" with { type: "text" };
 import m000009 from "../sql/migrations/000009_truthful_events.sql" with { type: "text" };
+import m000010 from "../sql/migrations/000010_dead_letter_cause.sql" with { type: "text" };
 
 import classifyDeletes from "../sql/queries/classify_deletes.sql" with { type: "text" };
 import deleteTags from "../sql/queries/delete_tags.sql" with { type: "text" };
@@ -77,6 +78,7 @@ export const migrations = [
   { version: 5, name: "report_snapshots", text: m000005 },
   { version: 6, name: "image_size", text: m000006 },
   { version: 9, name: "truthful_events", text: m000009 },
+  { version: 10, name: "dead_letter_cause", text: m000010 },
 ];
 
 export const queries = {

@@ -32,6 +32,18 @@ export function isTransient(error: unknown): boolean {
   return transientStates.has(code) || code.startsWith("08") || transientNodeCodes.has(code);
 }
 
+/**
+ * Why the database refused a write for the event's sake, or undefined when it did not: only a data
+ * exception (class 22: a value out of range, text it cannot hold) is the event's own fault, and an integrity
+ * violation (class 23) is a constraint of regstat's own schema, so regstat's fault. Every other error (a
+ * timeout, a cancel, no memory, a revoked privilege, an error with no SQLSTATE) may pass: retry it.
+ */
+export function refusalCause(error: unknown): "data" | "schema" | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
+  return code.startsWith("22") ? "data" : code.startsWith("23") ? "schema" : undefined;
+}
+
 export const isConflict = (error: unknown) => {
   const code = (error as { code?: unknown } | null)?.code;
   return code === "40001" || code === "40P01";

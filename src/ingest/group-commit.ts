@@ -1,11 +1,14 @@
-import { isTransient, retryConflicts, type Db } from "../db/db.ts";
+import { isTransient, refusalCause, retryConflicts, type Db } from "../db/db.ts";
 import type { Logger } from "../log.ts";
-import { keepableEvent } from "../security/limits.ts";
+import { keepableEvent, REFUSED_EVENT_MAX_BYTES } from "../security/limits.ts";
 import type { DeadLetter, Normalized } from "./normalize.ts";
 import { storeEvents } from "./store.ts";
 
-/** `storedIds`: the events of this envelope that were new, for counting by action in /metrics. */
-export type Outcome = { stored: number; duplicates: number; deadLettered: number; storedIds: string[] };
+/**
+ * `storedIds`: the events of this envelope that were new, for counting by action in /metrics. `refused`:
+ * the database refused the whole envelope (see DeadLetter's cause) and its events are dead letters.
+ */
+export type Outcome = { stored: number; duplicates: number; deadLettered: number; storedIds: string[]; refused?: "data" | "schema" };
 
 type Waiting = {
   batch: Normalized;
@@ -74,13 +77,16 @@ export class Ingestor {
       const outcomes = await this.write(group.map((w) => w.batch));
       group.forEach((w, i) => w.resolve(outcomes[i]!));
     } catch (error) {
-      if (isTransient(error)) {
+      const cause = refusalCause(error);
+      if (!cause) {
+        // The registry is answered 503 and sends the envelope again: nothing is lost while this lasts.
+        if (!isTransient(error)) this.log.error("the database failed a write; the registry will resend", describe(error));
         group.forEach((w) => w.reject(error));
       } else if (group.length > 1) {
         // One envelope the database refuses must not fail the others written with it.
         for (const w of group) await this.commit([w]);
       } else {
-        await this.deadLetterAll(group[0]!, error);
+        await this.deadLetterAll(group[0]!, error, cause);
       }
     }
   }
@@ -104,23 +110,33 @@ export class Ingestor {
   /**
    * The database refused this envelope for a reason a retry cannot cure (a value out of range, say).
    * Answering an error would make the registry resend it forever and stall its queue behind it, so
-   * its events are kept as dead letters with the reason and the envelope is accepted.
+   * its events are kept whole as dead letters with the reason and the envelope is accepted. When the
+   * refusal is regstat's own schema's (cause "schema"), that is a regstat bug: it is logged as one, counted
+   * apart, and the dead letters can be replayed once it is fixed.
    */
-  private async deadLetterAll(w: Waiting, error: unknown) {
-    const reason = `the database refused the event: ${(error as { code?: string }).code ?? ""} ${String((error as Error).message ?? error)}`.slice(0, 500);
-    this.log.error("envelope dead-lettered", { reason, events: w.batch.events.length });
+  private async deadLetterAll(w: Waiting, error: unknown, cause: "data" | "schema") {
+    const { code, error: message } = describe(error);
+    const reason = `the database refused the event: ${code ?? ""} ${message}`.slice(0, 500);
+    const fields = { reason, cause, events: w.batch.events.length };
+    if (cause === "schema") this.log.error("envelope dead-lettered by a constraint of regstat's own schema: replay it once fixed", fields);
+    else this.log.warn("envelope dead-lettered: the database cannot hold one of its values", fields);
     const dead: DeadLetter[] = [
       ...w.batch.dead,
       // As the registry sent them, so that a replay (regstat dead-letters replay) reads them afresh.
-      ...w.batch.events.map((e) => ({ id: e.id, reason, event: keepableEvent(w.batch.raw.get(e.id) ?? e) })),
+      ...w.batch.events.map((e) => ({ id: e.id, reason, cause, event: keepableEvent(w.batch.raw.get(e.id) ?? e, REFUSED_EVENT_MAX_BYTES) })),
     ];
     try {
       await this.db.transaction((tx) => storeEvents(tx, [], dead));
-      w.resolve({ stored: 0, duplicates: 0, deadLettered: dead.length, storedIds: [] });
+      w.resolve({ stored: 0, duplicates: 0, deadLettered: dead.length, storedIds: [], refused: cause });
     } catch (again) {
       w.reject(again);
     }
   }
 }
+
+const describe = (error: unknown) => ({
+  code: (error as { code?: string }).code,
+  error: String((error as Error)?.message ?? error).slice(0, 400),
+});
 
 const size = (w: Waiting) => w.batch.events.length + w.batch.dead.length;

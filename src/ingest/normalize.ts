@@ -34,7 +34,11 @@ export type StoredEvent = {
   request_id: string | null;
 };
 
-export type DeadLetter = { id: string; reason: string; event: unknown };
+/**
+ * `cause`: event (regstat cannot interpret it), data (the database cannot hold one of its values), schema
+ * (a constraint of regstat's own schema refused it: regstat's fault, the event is good and can be replayed).
+ */
+export type DeadLetter = { id: string; reason: string; event: unknown; cause?: "event" | "data" | "schema" };
 
 /** `raw`: each stored event as the registry sent it, by id, for a dead letter should the database refuse it. */
 export type Normalized = { events: StoredEvent[]; dead: DeadLetter[]; raw: Map<string, unknown> };

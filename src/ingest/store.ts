@@ -42,11 +42,18 @@ const deletes: Step[] = [
 ];
 
 /**
- * Batch parameters as JSON text. PostgreSQL text cannot hold NUL nor jsonb a lone surrogate (both
- * refused, the envelope could not even be dead-lettered), so each becomes U+FFFD.
+ * Batch parameters as JSON text. PostgreSQL text cannot hold NUL nor jsonb a lone surrogate, in a value or
+ * an object key (both refused: the envelope could not even be dead-lettered, and the registry would resend
+ * it forever), so each becomes U+FFFD.
  */
 const json = (value: unknown) =>
-  JSON.stringify(value, (_key, v) => (typeof v === "string" ? v.toWellFormed().replaceAll("\0", "\ufffd") : v));
+  JSON.stringify(value, (_key, v) => {
+    if (typeof v === "string") return storable(v);
+    if (v === null || typeof v !== "object" || Array.isArray(v) || Object.keys(v).every(isStorable)) return v;
+    return Object.fromEntries(Object.entries(v).map(([k, item]) => [storable(k), item]));
+  });
+const isStorable = (s: string) => s.isWellFormed() && !s.includes("\0");
+const storable = (s: string) => (isStorable(s) ? s : s.toWellFormed().replaceAll("\0", "\ufffd"));
 
 /** The columns the statements read: an event without its references and request details. */
 const rows = (events: Event[]) =>

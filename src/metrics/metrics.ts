@@ -30,11 +30,16 @@ export function createMetrics() {
     "regstat_fetch_jobs",
     "Background manifest fetches by state: pending (never tried), retrying (failed before, will retry), failed (given up).",
   );
+  const deadLetters = new Counter(
+    "regstat_dead_letters_total",
+    "Events kept as dead letters, by cause: event (not interpretable), data (a value the database cannot hold), schema (refused by a constraint of regstat's own schema: a regstat bug, replay them once fixed).",
+  );
   const pruned = new Counter("regstat_retention_pruned_total", "Rows removed by retention, by table.");
-  const families = [events, rejected, webhookSeconds, requests, databaseErrors, databaseUp, lastEvent, fetchJobs, pruned];
+  const families = [events, deadLetters, rejected, webhookSeconds, requests, databaseErrors, databaseUp, lastEvent, fetchJobs, pruned];
 
   return {
     events,
+    deadLetters,
     rejected,
     webhookSeconds,
     requests,
@@ -49,7 +54,9 @@ export function createMetrics() {
       const now = Date.now() / 1000;
       const fresh = new Set(outcome.storedIds);
       // When the database refused the whole envelope its events were all dead-lettered.
-      const allDead = outcome.deadLettered > batch.dead.length;
+      const allDead = outcome.refused !== undefined;
+      if (batch.dead.length) deadLetters.inc({ cause: "event" }, batch.dead.length);
+      if (outcome.refused && batch.events.length) deadLetters.inc({ cause: outcome.refused }, batch.events.length);
       for (const e of batch.events) {
         const result = allDead ? "dead_lettered" : fresh.delete(e.id) ? "stored" : "duplicate";
         events.inc({ action: e.action, outcome: result });

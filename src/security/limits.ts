@@ -3,6 +3,8 @@ import { AppError } from "../errors.ts";
 
 /** The most of one uninterpretable event kept as a dead letter; the rest is summarized. */
 export const DEAD_LETTER_MAX_BYTES = 16 * 1024;
+/** An event the database refused passed validation: it is kept whole up to this, to be replayed. */
+export const REFUSED_EVENT_MAX_BYTES = 1024 * 1024;
 /** Deeper than this, a dead letter is kept as text: PostgreSQL's JSON parser recurses per level. */
 export const DEAD_LETTER_MAX_DEPTH = 32;
 
@@ -30,12 +32,12 @@ export function boundedJson(value: unknown, maxDepth = DEAD_LETTER_MAX_DEPTH): {
  * else is kept as the start of its JSON text, so a dead letter never costs more than a few kilobytes and
  * the database can always accept it (otherwise the registry would resend it forever).
  */
-export function keepableEvent(raw: unknown): unknown {
+export function keepableEvent(raw: unknown, maxBytes = DEAD_LETTER_MAX_BYTES): unknown {
   // A JSON null would reach the not-null column as SQL NULL: say what came instead.
   if (raw === null || raw === undefined) return { value: null };
   const { text, cut } = boundedJson(raw);
-  if (!cut && text.length <= DEAD_LETTER_MAX_BYTES) return raw;
-  return { truncated: true, length: text.length, start: text.slice(0, DEAD_LETTER_MAX_BYTES) };
+  if (!cut && text.length <= maxBytes) return raw;
+  return { truncated: true, length: text.length, start: text.slice(0, maxBytes) };
 }
 
 /**

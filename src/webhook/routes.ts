@@ -79,7 +79,9 @@ async function withDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T
     if (error instanceof AppError) throw error;
     if (signal.aborted) throw unavailable("the database did not answer in time");
     if (isTransient(error)) throw unavailable("the database is unavailable");
-    throw error;
+    // Only an event's own fault (refusalCause) is answered 200, as dead letters; whatever else the database
+    // said, the registry is told to retry: answering 200 would lose the events, 500 is not "try again".
+    throw new AppError(503, "database_error", "the database could not store the events; retry later");
   } finally {
     signal.removeEventListener("abort", onAbort);
   }

@@ -3,14 +3,15 @@ import { parseConfig, type Config } from "../../src/config.ts";
 import type { Db } from "../../src/db/db.ts";
 import { registryNames } from "../../src/equiv-registries.ts";
 import { Ingestor } from "../../src/ingest/group-commit.ts";
-import { silentLogger } from "../../src/log.ts";
+import { silentLogger, type Logger } from "../../src/log.ts";
 import { EVENTS_V1 } from "./fixtures.ts";
 
 /** The real app on a test database, driven in process with `app.request`. */
-export function testApp(db: Db, options: { args?: string[]; equiv?: Record<string, string[]> } = {}) {
+export function testApp(db: Db, options: { args?: string[]; equiv?: Record<string, string[]>; log?: Logger } = {}) {
   const { config } = parseConfig(options.args ?? [], {});
-  const ingestor = new Ingestor(db, silentLogger);
-  const app = createApp({ db, ingestor, names: registryNames(options.equiv), config, log: silentLogger });
+  const log = options.log ?? silentLogger;
+  const ingestor = new Ingestor(db, log);
+  const app = createApp({ db, ingestor, names: registryNames(options.equiv), config, log });
   const post = async (body: unknown, headers: Record<string, string> = {}) =>
     app.request("/events", {
       method: "POST",
