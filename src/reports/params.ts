@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { durationHelp, parseDuration } from "../duration.ts";
+import { isTime } from "./cursor.ts";
 
 export const LIMIT_MAX = 1000;
 
@@ -9,7 +10,19 @@ export type Param = { name: string; description: string; allowed: string; schema
 const whole = (allowed: string, max: number) =>
   v.pipe(v.string(), v.regex(/^\d+$/, `must be ${allowed}`), v.transform(Number), v.maxValue(max, `must be ${allowed}`));
 
-const name = (allowed: string) => v.pipe(v.string(), v.maxLength(255, `must be ${allowed}`));
+// Text PostgreSQL can hold: no NUL, no lone surrogate.
+const storable = (s: string) => s.isWellFormed() && !s.includes("\0");
+const name = (allowed: string) => v.pipe(v.string(), v.maxLength(255, `must be ${allowed}`), v.check(storable, `must be ${allowed}`));
+
+// A hundred years: far beyond any retention, and within what a Date and a PostgreSQL interval hold.
+const MAX_DURATION_MS = 36_500 * 86_400_000;
+const duration = (text: string) => {
+  const ms = parseDuration(text);
+  return ms !== undefined && ms <= MAX_DURATION_MS ? ms : undefined;
+};
+const FIRST_MOMENT = Date.parse("0001-01-01T00:00:00Z");
+const LAST_MOMENT = Date.parse("9999-12-31T23:59:59.999Z");
+const durationUpTo = `${durationHelp}, at most 36500d`;
 
 const isoTime = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/;
 
@@ -30,10 +43,10 @@ export const params = {
     "the next_cursor of a previous answer of the same report", v.pipe(v.string(), v.maxLength(4096, "is too long"))),
   days: param("days", "a number of days", "a whole number of days from 0 to 36500", whole("a whole number of days from 0 to 36500", 36_500)),
   months: param("months", "a number of months", "a whole number of months from 0 to 1200", whole("a whole number of months from 0 to 1200", 1200)),
-  grace: param("grace", "blobs pushed more recently than this are left out (a push in flight)", durationHelp, v.pipe(
+  grace: param("grace", "blobs pushed more recently than this are left out (a push in flight)", durationUpTo, v.pipe(
     v.string(),
-    v.check((s) => parseDuration(s) !== undefined, `must be ${durationHelp}`),
-    v.transform((s) => parseDuration(s)!),
+    v.check((s) => duration(s) !== undefined, `must be ${durationUpTo}`),
+    v.transform((s) => duration(s)!),
   )),
   fresh: param("fresh", "recompute the snapshot the report reads before answering (takes seconds on a large registry)",
     "true or false", v.pipe(
@@ -41,15 +54,17 @@ export const params = {
       v.transform((s) => s === "true"),
     )),
   since: param("since", "only deletions at or after this time",
-    `an ISO 8601 date or time (2026-01-31, 2026-01-31T08:00:00Z), or ${durationHelp} before now`, v.pipe(
+    `an ISO 8601 date or time (2026-01-31, 2026-01-31T08:00:00Z), or ${durationUpTo} before now`, v.pipe(
       v.string(),
       v.check(
-        (s) => parseDuration(s) !== undefined || (isoTime.test(s) && !Number.isNaN(Date.parse(s))),
-        `must be an ISO 8601 date or time (2026-01-31, 2026-01-31T08:00:00Z), or ${durationHelp} before now`,
+        (s) => duration(s) !== undefined || (isoTime.test(s) && isTime(s) && !Number.isNaN(Date.parse(s))),
+        `must be an ISO 8601 date or time (2026-01-31, 2026-01-31T08:00:00Z), or ${durationUpTo} before now`,
       ),
       v.transform((s) => {
-        const ago = parseDuration(s);
-        return new Date(ago !== undefined ? Date.now() - ago : Date.parse(s)).toISOString();
+        const ago = duration(s);
+        // An offset can carry 0001-01-01 into year 0 or 9999-12-31 into 10000, which PostgreSQL does not read.
+        const at = ago !== undefined ? Date.now() - ago : Date.parse(s);
+        return new Date(Math.min(LAST_MOMENT, Math.max(FIRST_MOMENT, at))).toISOString();
       }),
     )),
 } satisfies Record<string, Param>;

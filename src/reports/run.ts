@@ -64,7 +64,7 @@ export function parseParams(report: Report, given: Record<string, string>): { va
 
   let after = report.start;
   if (values.cursor !== undefined) {
-    const key = decodeCursor(report.name, report.start.length, values.cursor as string);
+    const key = decodeCursor(report.name, report.start, values.cursor as string);
     if (!key) throw invalid("cursor", `not a cursor of the ${report.name} report`, params.cursor.allowed);
     after = key;
   }
