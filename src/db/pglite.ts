@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import wasmPath from "../../node_modules/@electric-sql/pglite/dist/pglite.wasm" with { type: "file" };
 import initdbPath from "../../node_modules/@electric-sql/pglite/dist/initdb.wasm" with { type: "file" };
 import dataPath from "../../node_modules/@electric-sql/pglite/dist/pglite.data" with { type: "file" };
+import { lockDataDir } from "./data-dir-lock.ts";
 import { INT8, NUMERIC, toNumber, type Db, type Queryable } from "./db.ts";
 
 const compile = async (path: string) => WebAssembly.compile(await Bun.file(path).arrayBuffer());
@@ -12,6 +13,16 @@ let modules: Promise<[WebAssembly.Module, WebAssembly.Module]> | undefined;
 /** Embedded PostgreSQL in `dataDir`, or in memory when dataDir is undefined (tests). */
 export async function openPglite(dataDir: string | undefined): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const unlock = dataDir ? lockDataDir(dataDir) : () => {};
+  try {
+    return await open(dataDir, unlock);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+async function open(dataDir: string | undefined, unlock: () => void): Promise<Db> {
   const [pgliteWasmModule, initdbWasmModule] = await (modules ??= Promise.all([compile(wasmPath), compile(initdbPath)]));
   const pg = await PGlite.create({
     dataDir,
@@ -35,6 +46,12 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
         if (readOnly) await tx.query("set transaction read only");
         return fn(on(tx));
       }),
-    close: () => pg.close(),
+    close: async () => {
+      try {
+        await pg.close();
+      } finally {
+        unlock();
+      }
+    },
   };
 }
