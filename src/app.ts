@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import type { Db } from "./db/db.ts";
 import { pendingMigrations } from "./db/migrate.ts";
 import type { RegistryNames } from "./equiv-registries.ts";
+import { dashboardRoutes } from "./dashboard/routes.tsx";
 import { AppError } from "./errors.ts";
 import { pullCounting } from "./ingest/counted-pulls.ts";
 import type { Ingestor } from "./ingest/group-commit.ts";
@@ -11,7 +12,7 @@ import { createMetrics, type Metrics } from "./metrics/metrics.ts";
 import { requestLog } from "./metrics/request-log.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
 import { reportRoutes } from "./reports/routes.ts";
-import { bearerAuth } from "./security/bearer.ts";
+import { bearerAuth, TOKEN_COOKIE } from "./security/bearer.ts";
 import { inFlightLimit } from "./security/limits.ts";
 import { loadTokens, type Tokens } from "./security/tokens.ts";
 import { webhookRoutes } from "./webhook/routes.ts";
@@ -41,7 +42,7 @@ export function createApp(deps: AppDeps) {
   const tokens = deps.tokens ?? loadTokens(config);
   if (!tokens.webhook.length) log.warn("the webhook is open: anyone who reaches it can record events (set --webhook-token)");
   if (!tokens.reports.length) log.warn("/reports and /metrics are open (set --reports-token)");
-  const reportsGuard = bearerAuth(tokens.reports, "regstat-reports");
+  const reportsGuard = bearerAuth(tokens.reports, "regstat-reports", { cookie: TOKEN_COOKIE });
   app.use(requestLog(log, metrics));
   app.on("POST", ["/", "/events"], bearerAuth(tokens.webhook, "regstat-webhook"), inFlightLimit(256));
   app.use("/reports/*", reportsGuard);
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps) {
   });
 
   app.route("/", reportRoutes({ db: deps.db }));
+  app.route("/", dashboardRoutes({ db: deps.db, tokens: tokens.reports }));
   app.route(
     "/",
     webhookRoutes({

@@ -53,6 +53,7 @@ import reportMostTagged from "../sql/queries/report_most_tagged.sql" with { type
 import reportNotPulled from "../sql/queries/report_not_pulled.sql" with { type: "text" };
 import reportOlderThan from "../sql/queries/report_older_than.sql" with { type: "text" };
 import reportOrphanedBlobs from "../sql/queries/report_orphaned_blobs.sql" with { type: "text" };
+import reportRegistries from "../sql/queries/report_registries.sql" with { type: "text" };
 import reportRepositories from "../sql/queries/report_repositories.sql" with { type: "text" };
 import reportStorage from "../sql/queries/report_storage.sql" with { type: "text" };
 import reportRefreshMissingBlobs from "../sql/queries/report_refresh_missing_blobs.sql" with { type: "text" };
@@ -91,6 +92,7 @@ export const queries = {
   reportNotPulled,
   reportOlderThan,
   reportOrphanedBlobs,
+  reportRegistries,
   reportRepositories,
   reportStorage,
   reportRefreshMissingBlobs,

@@ -18,3 +18,13 @@ declare module "*.service" {
   const text: string;
   export default text;
 }
+
+// The dashboard's stylesheet and icon, embedded with `with { type: "text" }` and served from memory.
+declare module "*.css" {
+  const text: string;
+  export default text;
+}
+declare module "*.svg" {
+  const text: string;
+  export default text;
+}

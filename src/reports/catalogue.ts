@@ -166,6 +166,24 @@ export const reports: Report[] = [
     args: (v, after, limit) => [...filters(v), ...after, limit],
   },
   {
+    name: "registries",
+    description:
+      "Per registry: since when regstat watches it (its first UTC day with an event), its last day with one, and its repositories, images and tags now.",
+    params: [],
+    list: true,
+    columns: {
+      registry: "the registry",
+      watched_since: "the first UTC day regstat received an event from it (YYYY-MM-DD), null if none (known from an adopted database)",
+      last_active: "the last UTC day it sent an event, null if none",
+      repositories: "repositories holding a live manifest",
+      images: "distinct manifests live tags point at (an image tagged twice counts once)",
+      tags: "live tags",
+    },
+    sql: queries.reportRegistries,
+    start: [""],
+    args: (v, after, limit) => [...filters(v), ...after, limit],
+  },
+  {
     name: "storage",
     description:
       "Total deduplicated bytes, bytes if every image were stored alone, and bytes held only by orphaned blobs and by untagged manifests. From the snapshot computed in the background (`as_of`); `fresh=true` recomputes it first.",

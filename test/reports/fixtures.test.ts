@@ -88,6 +88,17 @@ describe("reports on the captured registry history", () => {
     await expectActivity({ days: ageInDays, limit: 1000, registry: REG, repository: "other/app" }, (e) => e.target.repository === "other/app");
   });
 
+  test("registries: since when regstat watches the registry, and what it holds now", async () => {
+    const days = events.map((e) => e.timestamp.slice(0, 10)).sort();
+    const answer = await report(app, "registries");
+    expect(answer.rows).toEqual([
+      // demo/app, demo/multi, demo/norefs and other/app; the image in demo/app and other/app counts once
+      { registry: REG, watched_since: days[0], last_active: days.at(-1), repositories: 4, images: 3, tags: 4 },
+    ]);
+    expect((await report(app, "registries", { repository: "demo/" })).rows[0]).toMatchObject({ repositories: 3, images: 3, tags: 3 });
+    expect((await report(app, "registries", { registry: "elsewhere:5000" })).rows).toEqual([]);
+  });
+
   async function expectActivity(params: Record<string, string | number>, kept: (event: Record<string, any>) => boolean) {
     const days = new Set(events.map((e) => e.timestamp.slice(0, 10)));
     const answer = await report(app, "activity", params);

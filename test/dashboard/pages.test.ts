@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import type { Db } from "../../src/db/db.ts";
+import { refreshReportSnapshots } from "../../src/reports/snapshots.ts";
+import { testApp } from "../support/app.ts";
+import { openBrowser, testOutputDir, type Browser } from "../support/browser.ts";
+import { freshDb } from "../support/db.ts";
+import { deleteTag, digestOf, image, pullManifest } from "../support/events.ts";
+import { allFixtures } from "../support/fixtures.ts";
+import { daysAgo, deliver, report, type App } from "../reports/support.ts";
+
+// The real registry's history (../shared/fixtures), and a second registry with a month of pushes and
+// pulls, some of it sent by a host whose name is HTML.
+const HOST = "registry.test:5000";
+const EVIL = `<img src=x onerror="window.injected=1">`;
+
+let db: Db;
+let app: App;
+let server: ReturnType<typeof Bun.serve>;
+let browser: Browser;
+let base: string;
+const output = testOutputDir("dashboard");
+
+beforeAll(async () => {
+  db = await freshDb();
+  app = testApp(db);
+  for (const request of await allFixtures()) {
+    expect((await app.post(request.body, { "content-type": request.headers["content-type"]! })).status).toBe(200);
+  }
+  for (let i = 0; i < 23; i++) {
+    const repository = `team/app-${String(i).padStart(2, "0")}`;
+    const layers = Array.from({ length: 1 + (i % 4) }, (_, n) => digestOf(`layer-${i}-${n}`));
+    const img = image(`dash-${i}`, { repository, tag: "v1", layers });
+    await deliver(app, ...img.blobPushes.map((e) => ({ ...e, timestamp: daysAgo(25 - i) })), img.push({ timestamp: daysAgo(25 - i) }));
+    for (let p = 0; p < i % 5; p++) await deliver(app, pullManifest({ repository, digest: img.digest, tag: "v1", timestamp: daysAgo(20 - i, p) }));
+  }
+  await deliver(app, deleteTag({ repository: "team/app-22", tag: "v1", timestamp: daysAgo(1) }));
+  const evil = image("evil", { repository: "evil/app", tag: "v1", host: EVIL });
+  await deliver(app, ...evil.blobPushes, evil.push());
+  await refreshReportSnapshots(db);
+  server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.app.fetch });
+  base = `http://127.0.0.1:${server.port}`;
+  browser = await openBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  server?.stop(true);
+  await db?.close();
+});
+
+/** Opens a dashboard page; fails on any console error; saves it at both widths, each not blank. */
+async function visit(path: string, name: string): Promise<Page> {
+  const page = await browser.page();
+  const response = await page.goto(base + path);
+  expect(response?.status()).toBe(200);
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    const png = await page.screenshot({ fullPage: true, path: join(output, `${name}-${width}.png`) });
+    expect(await browser.colours(png)).toBeGreaterThan(20);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  expect(page.errors).toEqual([]);
+  return page;
+}
+
+/** The exact values of the `<data>` elements in the cells of a table's column (1-based), row by row. */
+const column = (page: Page, table: string, n: number) =>
+  page.$$eval(`${table} tbody tr td:nth-child(${n})`, (cells) => cells.map((c) => c.querySelector("data")?.getAttribute("value") ?? c.textContent));
+
+describe("the dashboard in a browser", () => {
+  test("overview: the storage figures, registries and activity chart are the reports' own", async () => {
+    const page = await visit("/", "overview");
+    const storage = (await report(app, "storage")).rows[0];
+    for (const [column, value] of Object.entries(storage)) {
+      expect(await page.getAttribute(`#${column} data`, "value")).toBe(String(value));
+    }
+    const registries = await report(app, "registries");
+    expect(registries.rows.length).toBe(3);
+    expect(await column(page, "#registries table", 1)).toEqual(registries.rows.map((r: any) => r.registry));
+    expect(await page.$$eval("#registries tbody td:nth-child(3) time", (t) => t.map((x) => x.getAttribute("datetime")))).toEqual(
+      registries.rows.map((r: any) => r.last_active),
+    );
+    expect(await column(page, "#registries table", 4)).toEqual(registries.rows.map((r: any) => String(r.repositories)));
+    expect(await column(page, "#registries table", 5)).toEqual(registries.rows.map((r: any) => String(r.images)));
+    expect(await column(page, "#registries table", 6)).toEqual(registries.rows.map((r: any) => String(r.tags)));
+
+    const activity = (await report(app, "activity", { days: 30 })).rows.reverse();
+    expect(activity.some((r: any) => r.pushes > 0 && r.pulls > 0)).toBe(true);
+    for (const series of ["pushes", "pulls", "deletes"]) {
+      const points = await page.$$eval(`#activity [data-series="${series}"] rect`, (rects) =>
+        rects.map((r) => [r.getAttribute("data-x"), Number(r.getAttribute("data-y"))]));
+      expect(points).toEqual(activity.map((r: any) => [r.day, r[series]]));
+    }
+    // each section links to the JSON it shows
+    const links = await page.$$eval("a.report-link", (as) => as.map((a) => a.getAttribute("href")));
+    expect(links).toEqual(["/reports/storage", "/reports/registries", "/reports/activity?days=30"]);
+    await page.click('#storage a.report-link');
+    expect(JSON.parse((await page.textContent("body"))!).rows[0]).toEqual(storage);
+    await page.close();
+  });
+
+  test("repositories: pages of the report, sortable by a column, each linking to its own page", async () => {
+    const page = await visit("/dashboard/repositories?limit=10", "repositories");
+    const first = await report(app, "repositories", { limit: 10 });
+    expect(await column(page, "#repositories", 2)).toEqual(first.rows.map((r: any) => r.repository));
+    expect(await column(page, "#repositories", 3)).toEqual(first.rows.map((r: any) => String(r.bytes)));
+    await page.click("a[rel=next]");
+    const second = await report(app, "repositories", { limit: 10, cursor: first.next_cursor });
+    expect(await column(page, "#repositories", 2)).toEqual(second.rows.map((r: any) => r.repository));
+
+    await page.click('th a:text("Bytes")');
+    const ascending = [...second.rows].sort((a: any, b: any) => a.bytes - b.bytes).map((r: any) => String(r.bytes));
+    expect(await column(page, "#repositories", 3)).toEqual(ascending);
+    await page.click('th a:text("Bytes")');
+    expect(await column(page, "#repositories", 3)).toEqual([...ascending].reverse());
+    expect(await page.getAttribute('th[aria-sort="descending"] a', "href")).toContain("sort=bytes");
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  test("a repository's page: its holdings, tags and activity from the reports", async () => {
+    const page = await visit(`/dashboard/repository?registry=${HOST}&repository=team/app-03`, "repository");
+    const summary = (await report(app, "repositories", { registry: HOST, repository: "team/app-03", limit: 1 })).rows[0];
+    for (const key of ["bytes", "tags", "manifests", "pulls"]) expect(await page.getAttribute(`#${key} data`, "value")).toBe(String(summary[key]));
+    const images = await report(app, "images", { registry: HOST, repository: "team/app-03" });
+    expect(await column(page, "#tags", 1)).toEqual(images.rows.map((r: any) => r.tag));
+    expect(await column(page, "#tags", 3)).toEqual(images.rows.map((r: any) => String(r.size)));
+    const pulls = await page.$$eval('#activity [data-series="pulls"] rect', (rects) => rects.reduce((n, r) => n + Number(r.getAttribute("data-y")), 0));
+    expect(pulls).toBe(3);
+    await page.close();
+  });
+
+  test("stale images: the days/months control asks the not-pulled and older-than reports", async () => {
+    const page = await visit("/dashboard/stale", "stale");
+    const byDays = await report(app, "not-pulled", { days: 30 });
+    expect(await column(page, "#stale", 2)).toEqual(byDays.rows.map((r: any) => r.tag));
+    await page.fill('input[name="amount"]', "10");
+    await page.click('button:text("Show")');
+    const tenDays = await report(app, "not-pulled", { days: 10 });
+    expect(tenDays.rows.length).toBeGreaterThan(byDays.rows.length);
+    expect(await column(page, "#stale", 1)).toEqual(tenDays.rows.map((r: any) => `${r.registry}/${r.repository}`));
+    await page.selectOption('select[name="question"]', "older-than"); // the script submits the change
+    await page.waitForURL(/question=older-than/);
+    const older = await report(app, "older-than", { days: 10 });
+    expect(await column(page, "#stale", 1)).toEqual(older.rows.map((r: any) => `${r.registry}/${r.repository}`));
+    await page.selectOption('select[name="question"]', "not-pulled");
+    await page.waitForURL(/question=not-pulled/);
+    await page.selectOption('select[name="unit"]', "months");
+    await page.waitForURL(/unit=months/);
+    await page.fill('input[name="amount"]', "0");
+    await page.click('button:text("Show")');
+    const months = await report(app, "not-pulled", { months: 0 });
+    expect(await column(page, "#stale", 1)).toEqual(months.rows.map((r: any) => `${r.registry}/${r.repository}`));
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  test("deletions: the audit trail as the report gives it", async () => {
+    const page = await visit("/dashboard/deletions", "deletions");
+    const answer = await report(app, "deletions");
+    expect(answer.rows.length).toBe(4);
+    expect(await page.$$eval("#deletions tbody td:nth-child(6)", (c) => c.map((x) => x.textContent))).toEqual(answer.rows.map((r: any) => r.event_id));
+    expect(await page.$$eval("#deletions tbody time", (t) => t.map((x) => x.getAttribute("datetime")))).toEqual(answer.rows.map((r: any) => r.deleted));
+    await page.close();
+  });
+
+  test("names from events are text: a registry host written in HTML shows as itself", async () => {
+    const page = await browser.page();
+    await page.goto(`${base}/`);
+    expect(await page.$$eval("#registries td:first-child", (cells) => cells.map((c) => c.textContent))).toContain(EVIL);
+    expect(await page.$$("main img")).toEqual([]);
+    await page.goto(`${base}/dashboard/repository?${new URLSearchParams({ registry: EVIL, repository: "evil/app" })}`);
+    expect(await page.textContent("h1")).toBe(`${EVIL}/evil/app`);
+    expect(await page.$$("main img")).toEqual([]);
+    expect(await page.evaluate("window.injected")).toBeUndefined();
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  test("a bad control value is refused on the page, naming it", async () => {
+    const page = await browser.page();
+    const response = await page.goto(`${base}/dashboard/stale?amount=-3`);
+    expect(response?.status()).toBe(400);
+    expect(await page.textContent(".error")).toContain("days: must be a whole number");
+    await page.close();
+  });
+});

@@ -1,0 +1,62 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { dbKind } from "./db.ts";
+
+/** Where a browser test writes what a person may want to look at (screenshots): test-output/<test>/<database>. */
+export function testOutputDir(test: string) {
+  const dir = join(import.meta.dir, "../../test-output", test, dbKind);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export type Browser = {
+  /** a new tab; every console error and uncaught exception in it lands in `errors` */
+  page(): Promise<Page & { errors: string[] }>;
+  /** how many distinct colours a PNG has (a blank screenshot has one) */
+  colours(png: Uint8Array): Promise<number>;
+  close(): Promise<void>;
+};
+
+/** Debian's Chromium, headless, on a fresh profile that is removed on close. */
+export async function openBrowser(): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), "regstat-chromium-"));
+  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+  return {
+    async page() {
+      const page = Object.assign(await context.newPage(), { errors: [] as string[] });
+      page.on("console", (m) => void (m.type() === "error" && page.errors.push(m.text())));
+      page.on("pageerror", (e) => void page.errors.push(e.message));
+      return page;
+    },
+    async colours(png) {
+      const page = await context.newPage();
+      try {
+        // runs in the page (the DOM is not in this project's types): decode, draw, count the pixel values
+        return await page.evaluate(`(async () => {
+          const image = new Image();
+          image.src = "data:image/png;base64,${Buffer.from(png).toString("base64")}";
+          await image.decode();
+          const canvas = new OffscreenCanvas(image.width, image.height);
+          const draw = canvas.getContext("2d");
+          draw.drawImage(image, 0, 0);
+          return new Set(new Uint32Array(draw.getImageData(0, 0, image.width, image.height).data.buffer)).size;
+        })()`);
+      } finally {
+        await page.close();
+      }
+    },
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
