@@ -64,6 +64,7 @@ import reportSnapshotClaim from "../sql/queries/report_snapshot_claim.sql" with 
 import reportSnapshotDone from "../sql/queries/report_snapshot_done.sql" with { type: "text" };
 // production hardening (issue 5): metrics and retention
 import countActivity from "../sql/queries/count_activity.sql" with { type: "text" };
+import countStaleTags from "../sql/queries/count_stale_tags.sql" with { type: "text" };
 import countFetchJobs from "../sql/queries/count_fetch_jobs.sql" with { type: "text" };
 import lockIngest from "../sql/queries/lock_ingest.sql" with { type: "text" };
 import pruneExpiredEvents from "../sql/queries/prune_expired_events.sql" with { type: "text" };
@@ -103,6 +104,7 @@ export const queries = {
   reportSnapshotDone,
   countActivity,
   countFetchJobs,
+  countStaleTags,
   lockIngest,
   pruneDeadLetters,
   pruneExpiredEvents,

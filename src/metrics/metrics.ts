@@ -1,6 +1,7 @@
 import type { Outcome } from "../ingest/group-commit.ts";
 import type { Normalized } from "../ingest/normalize.ts";
 import { Counter, Gauge, Histogram, renderAll } from "./prometheus.ts";
+import type { RegistryState } from "./registry-state.ts";
 
 const knownActions = new Set(["push", "pull", "mount", "delete"]);
 
@@ -35,7 +36,20 @@ export function createMetrics() {
     "Events kept as dead letters, by cause: event (not interpretable), data (a value the database cannot hold), schema (refused by a constraint of regstat's own schema: a regstat bug, replay them once fixed).",
   );
   const pruned = new Counter("regstat_retention_pruned_total", "Rows removed by retention, by table.");
-  const families = [events, deadLetters, rejected, webhookSeconds, requests, databaseErrors, databaseUp, lastEvent, fetchJobs, pruned];
+  // The registry's contents, as the storage and registries reports answer them at scrape time.
+  const storageBytes = new Gauge(
+    "regstat_storage_bytes",
+    "Bytes the registry holds, as the storage report answers them, by kind: deduplicated (each blob and manifest once), summed (every tagged image alone), orphaned (blobs no live manifest references), untagged (manifests no tag reaches and the blobs only they use).",
+  );
+  const repositories = new Gauge("regstat_registry_repositories", "Repositories holding a live manifest, by registry.");
+  const images = new Gauge("regstat_registry_images", "Distinct manifests live tags point at, by registry.");
+  const tags = new Gauge("regstat_registry_tags", "Live tags, by registry.");
+  const staleTags = new Gauge(
+    "regstat_registry_tags_not_pulled",
+    "Live tags not pulled (GET) for `days` days, a never-pulled tag counted from its push (the not-pulled report's rows), by registry.",
+  );
+  const state = [storageBytes, repositories, images, tags, staleTags];
+  const families = [events, deadLetters, rejected, webhookSeconds, requests, databaseErrors, databaseUp, lastEvent, fetchJobs, pruned, ...state];
 
   return {
     events,
@@ -65,6 +79,25 @@ export function createMetrics() {
       for (const d of batch.dead) {
         const action = (d.event as { action?: unknown } | null)?.action;
         events.inc({ action: typeof action === "string" && knownActions.has(action) ? action : "other", outcome: "dead_lettered" });
+      }
+    },
+
+    /** Replaces the figures of the registry's contents with those read at this scrape (none: the database did not answer). */
+    recordRegistryState(read: RegistryState | undefined) {
+      for (const gauge of state) gauge.clear();
+      if (!read) return;
+      for (const kind of ["deduplicated", "summed", "orphaned", "untagged"]) {
+        const bytes = read.storage[`${kind}_bytes`];
+        if (typeof bytes === "number") storageBytes.set({ kind }, bytes);
+      }
+      for (const row of read.registries) {
+        const registry = String(row.registry);
+        repositories.set({ registry }, row.repositories as number);
+        images.set({ registry }, row.images as number);
+        tags.set({ registry }, row.tags as number);
+        const stale = read.stale.get(registry);
+        staleTags.set({ registry, days: "30" }, stale?.not_pulled_30d ?? 0);
+        staleTags.set({ registry, days: "90" }, stale?.not_pulled_90d ?? 0);
       }
     },
 

@@ -4,7 +4,7 @@ import type { Page } from "playwright-core";
 import type { Db } from "../../src/db/db.ts";
 import { refreshReportSnapshots } from "../../src/reports/snapshots.ts";
 import { testApp } from "../support/app.ts";
-import { openBrowser, testOutputDir, type Browser } from "../support/browser.ts";
+import { openBrowser, testOutputDir, type Browser, type TestPage } from "../support/browser.ts";
 import { freshDb } from "../support/db.ts";
 import { deleteTag, digestOf, image, pullManifest } from "../support/events.ts";
 import { allFixtures } from "../support/fixtures.ts";
@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 /** Opens a dashboard page; fails on any console error; saves it at both widths, each not blank. */
-async function visit(path: string, name: string): Promise<Page> {
+async function visit(path: string, name: string): Promise<TestPage> {
   const page = await browser.page();
   const response = await page.goto(base + path);
   expect(response?.status()).toBe(200);

@@ -10,31 +10,11 @@ import { createMetrics } from "../../src/metrics/metrics.ts";
 import { freshDb } from "../support/db.ts";
 import { deleteTag, digestOf, envelope, image, pullManifest, pushBlob } from "../support/events.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
+import { parseMetrics } from "./parse.ts";
 
 let db: Db;
 beforeAll(async () => (db = await freshDb()));
 afterAll(() => db.close());
-
-/** Parses the text format strictly: every line a comment or `name{labels} value`, every sample's family declared. */
-function parse(text: string) {
-  const samples = new Map<string, number>();
-  const types = new Map<string, string>();
-  expect(text.endsWith("\n")).toBe(true);
-  for (const line of text.trimEnd().split("\n")) {
-    const type = /^# TYPE ([a-z_]+) (counter|gauge|histogram)$/.exec(line);
-    if (type) types.set(type[1]!, type[2]!);
-    if (line.startsWith("#")) {
-      expect(line).toMatch(/^# (HELP|TYPE) [a-z_]+ .+$/);
-      continue;
-    }
-    const sample = /^([a-z_]+)(\{(?:[a-z_]+="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+]+|\+Inf|NaN)$/.exec(line);
-    expect(sample, line).not.toBeNull();
-    const family = sample![1]!.replace(/_(bucket|sum|count)$/, (m) => (types.has(sample![1]!) ? m : ""));
-    expect(types.has(family) || types.has(sample![1]!), line).toBe(true);
-    samples.set(`${sample![1]}${sample![2] ?? ""}`, Number(sample![3]));
-  }
-  return samples;
-}
 
 function setup(args: string[] = []) {
   const lines: string[] = [];
@@ -49,7 +29,7 @@ function setup(args: string[] = []) {
     const res = await app.request("/metrics");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
-    return parse(await res.text());
+    return parseMetrics(await res.text());
   };
   return { app, post, scrape, lines, metrics };
 }

@@ -11,9 +11,11 @@ export function testOutputDir(test: string) {
   return dir;
 }
 
+/** A tab; every console error and uncaught exception in it lands in `errors`. */
+export type TestPage = Page & { errors: string[] };
+
 export type Browser = {
-  /** a new tab; every console error and uncaught exception in it lands in `errors` */
-  page(): Promise<Page & { errors: string[] }>;
+  page(): Promise<TestPage>;
   /** how many distinct colours a PNG has (a blank screenshot has one) */
   colours(png: Uint8Array): Promise<number>;
   close(): Promise<void>;
@@ -32,7 +34,7 @@ export async function openBrowser(): Promise<Browser> {
   });
   return {
     async page() {
-      const page = Object.assign(await context.newPage(), { errors: [] as string[] });
+      const page: TestPage = Object.assign(await context.newPage(), { errors: [] as string[] });
       page.on("console", (m) => void (m.type() === "error" && page.errors.push(m.text())));
       page.on("pageerror", (e) => void page.errors.push(e.message));
       return page;

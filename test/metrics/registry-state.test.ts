@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Db } from "../../src/db/db.ts";
+import { refreshReportSnapshots } from "../../src/reports/snapshots.ts";
+import { testApp } from "../support/app.ts";
+import { freshDb } from "../support/db.ts";
+import { digestOf, image, pullManifest } from "../support/events.ts";
+import { allFixtures } from "../support/fixtures.ts";
+import { daysAgo, deliver, report, type App } from "../reports/support.ts";
+import { parseMetrics } from "./parse.ts";
+
+const HOST = "registry.test:5000";
+let db: Db;
+let app: App;
+
+beforeAll(async () => {
+  db = await freshDb();
+  app = testApp(db);
+  for (const request of await allFixtures()) {
+    expect((await app.post(request.body, { "content-type": request.headers["content-type"]! })).status).toBe(200);
+  }
+  // pushed 100, 60, 40 and 10 days ago; the 60-day one pulled 5 days ago
+  for (const [i, age] of [100, 60, 40, 10].entries()) {
+    const img = image(`state-${i}`, { repository: `state/app-${i}`, tag: "v1", layers: [digestOf(`state-layer-${i}`)] });
+    await deliver(app, ...img.blobPushes.map((e) => ({ ...e, timestamp: daysAgo(age) })), img.push({ timestamp: daysAgo(age) }));
+    if (age === 60) await deliver(app, pullManifest({ repository: `state/app-${i}`, digest: img.digest, tag: "v1", timestamp: daysAgo(5) }));
+  }
+  await refreshReportSnapshots(db);
+});
+afterAll(() => db.close());
+
+async function scrape() {
+  const response = await app.app.request("/metrics");
+  expect(response.status).toBe(200);
+  return parseMetrics(await response.text());
+}
+
+describe("the registry's contents in /metrics", () => {
+  test("storage bytes by kind are the storage report's", async () => {
+    const m = await scrape();
+    const storage = (await report(app, "storage")).rows[0];
+    for (const kind of ["deduplicated", "summed", "orphaned", "untagged"]) {
+      expect(m.get(`regstat_storage_bytes{kind="${kind}"}`)).toBe(storage[`${kind}_bytes`]);
+    }
+    expect(storage.deduplicated_bytes).toBeGreaterThan(0);
+  });
+
+  test("repositories, images and tags per registry are the registries report's", async () => {
+    const m = await scrape();
+    const registries = (await report(app, "registries")).rows;
+    expect(registries.length).toBe(2);
+    for (const r of registries) {
+      expect(m.get(`regstat_registry_repositories{registry="${r.registry}"}`)).toBe(r.repositories);
+      expect(m.get(`regstat_registry_images{registry="${r.registry}"}`)).toBe(r.images);
+      expect(m.get(`regstat_registry_tags{registry="${r.registry}"}`)).toBe(r.tags);
+    }
+  });
+
+  test("tags not pulled for 30 and 90 days: as many as the not-pulled report lists", async () => {
+    const m = await scrape();
+    for (const days of [30, 90]) {
+      const rows = (await report(app, "not-pulled", { days, registry: HOST, limit: 1000 })).rows;
+      expect(m.get(`regstat_registry_tags_not_pulled{registry="${HOST}",days="${days}"}`)).toBe(rows.length);
+    }
+    expect(m.get(`regstat_registry_tags_not_pulled{registry="${HOST}",days="30"}`)).toBe(2); // 100 and 40 days
+    expect(m.get(`regstat_registry_tags_not_pulled{registry="${HOST}",days="90"}`)).toBe(1);
+  });
+
+  test("when the database does not answer, the page still comes with database_up 0 and no stale figures", async () => {
+    const m0 = await scrape();
+    expect(m0.get("regstat_database_up")).toBe(1);
+    const down = testApp({ ...db, query: () => Promise.reject(Object.assign(new Error("gone"), { code: "ECONNREFUSED" })), transaction: () => Promise.reject(Object.assign(new Error("gone"), { code: "ECONNREFUSED" })) });
+    const response = await down.app.request("/metrics");
+    const m = parseMetrics(await response.text());
+    expect(m.get("regstat_database_up")).toBe(0);
+    expect([...m.keys()].filter((k) => k.startsWith("regstat_storage_bytes") || k.startsWith("regstat_registry_"))).toEqual([]);
+  });
+});
