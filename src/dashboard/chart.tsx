@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * Charts drawn on the server as SVG, so they show with JavaScript off. Every point carries its x and y
  * (`data-x`, `data-y`) as the report gave them, and a tooltip (`<title>`).

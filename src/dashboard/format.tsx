@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** How a report's values read on a page: each keeps the exact value in a machine-readable attribute. */
 
 const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import { Hono, type Context } from "hono";
 import type { Db } from "../db/db.ts";
 import { AppError } from "../errors.ts";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { Row } from "../../reports/run.ts";
 import { BarChart } from "../chart.tsx";
 import { grouped } from "../format.tsx";

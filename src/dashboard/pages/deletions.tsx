@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import { Digest, When } from "../format.tsx";
 import { Layout, Pager, ReportLink } from "../layout.tsx";
 import type { Given, Read } from "../read.ts";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { AppError } from "../../errors.ts";
 import { Layout } from "../layout.tsx";
 

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { Row } from "../../reports/run.ts";
 import { Bytes, Count, Digest, When } from "../format.tsx";
 import { repositoryHref } from "./repositories.tsx";

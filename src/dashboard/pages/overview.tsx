@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import { Bytes, Count, When } from "../format.tsx";
 import { ActivityChart } from "./activity-chart.tsx";
 import { Layout, ReportLink } from "../layout.tsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { Row } from "../../reports/run.ts";
 import { Bytes, Count, When } from "../format.tsx";
 import { Layout, Pager, ReportLink } from "../layout.tsx";
