@@ -14,6 +14,7 @@ import { daysAgo, deliver, report, type App } from "../reports/support.ts";
 // pulls, some of it sent by a host whose name is HTML.
 const HOST = "registry.test:5000";
 const EVIL = `<img src=x onerror="window.injected=1">`;
+const EVIL_REPOSITORY = `evil/<script>window.injected=2</script>`;
 
 let db: Db;
 let app: App;
@@ -38,6 +39,11 @@ beforeAll(async () => {
   await deliver(app, deleteTag({ repository: "team/app-22", tag: "v1", timestamp: daysAgo(1) }));
   const evil = image("evil", { repository: "evil/app", tag: "v1", host: EVIL });
   await deliver(app, ...evil.blobPushes, evil.push());
+  // the webhook refuses such a repository name, but a database adopted from the original program holds what it was given
+  const pushed = await app.post({ events: [image("evil-2", { repository: "evil/app", tag: "v2" }).push()] });
+  expect(pushed.status).toBe(200);
+  await db.query("update regstat.tags set repository = $1, name = $2 where repository = 'evil/app' and tag = 'v2'", [EVIL_REPOSITORY, `${HOST}/${EVIL_REPOSITORY}:v2`]);
+  await db.query("update regstat.repository_manifests set repository = $1 where repository = 'evil/app' and registry = $2", [EVIL_REPOSITORY, HOST]);
   await refreshReportSnapshots(db);
   server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.app.fetch });
   base = `http://127.0.0.1:${server.port}`;
@@ -165,7 +171,7 @@ describe("the dashboard in a browser", () => {
     await page.close();
   });
 
-  test("names from events are text: a registry host written in HTML shows as itself", async () => {
+  test("names from events are text: a registry host and a repository written in HTML show as themselves", async () => {
     const page = await browser.page();
     await page.goto(`${base}/`);
     expect(await page.$$eval("#registries td:first-child", (cells) => cells.map((c) => c.textContent))).toContain(EVIL);
@@ -173,6 +179,12 @@ describe("the dashboard in a browser", () => {
     await page.goto(`${base}/dashboard/repository?${new URLSearchParams({ registry: EVIL, repository: "evil/app" })}`);
     expect(await page.textContent("h1")).toBe(`${EVIL}/evil/app`);
     expect(await page.$$("main img")).toEqual([]);
+    await page.goto(`${base}/dashboard/repositories?repository=evil/`);
+    expect(await page.$$eval("#repositories td:nth-child(2)", (cells) => cells.map((c) => c.textContent))).toEqual(["evil/app", EVIL_REPOSITORY]);
+    await page.click(`a:text("${EVIL_REPOSITORY}")`);
+    expect(await page.textContent("h1")).toBe(`${HOST}/${EVIL_REPOSITORY}`);
+    expect(await page.$$eval("#tags td:first-child", (cells) => cells.map((c) => c.textContent))).toEqual(["v2"]);
+    expect(await page.$$("main script")).toEqual([]);
     expect(await page.evaluate("window.injected")).toBeUndefined();
     expect(page.errors).toEqual([]);
     await page.close();
