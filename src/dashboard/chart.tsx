@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+import type { Child } from "hono/jsx";
 /**
  * Charts drawn on the server as SVG, so they show with JavaScript off. Every point carries its x and y
  * (`data-x`, `data-y`) as the report gave them, and a tooltip (`<title>`).
@@ -55,55 +56,54 @@ function Legend({ series }: { series: Series[] }) {
   );
 }
 
-/** One line per series, a dot per point: values that grow over days (bytes, counts). */
-export function LineChart(props: { label: string; series: Series[]; format: (v: number) => string }) {
-  const s = scale(props.series);
+type ChartProps = { label: string; series: Series[]; format: (v: number) => string };
+type Scale = ReturnType<typeof scale>;
+
+/** The figure around a chart's marks: the axes, one group per series, the legend. */
+function Frame(props: ChartProps & { s: Scale; marks: (series: Series, i: number) => Child }) {
   return (
     <figure class="chart">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={props.label}>
-        <Axes xs={s.xs} max={s.max} y={s.y} format={props.format} />
-        {props.series.map((series, i) => (
-          <g class={`series s${i}`} data-series={series.name}>
-            <polyline points={series.points.map((p) => `${s.x(p.x).toFixed(1)},${s.y(p.y).toFixed(1)}`).join(" ")} />
-            {series.points.map((p) => (
-              <circle cx={s.x(p.x).toFixed(1)} cy={s.y(p.y).toFixed(1)} r="3" data-x={p.x} data-y={String(p.y)}>
-                <title>{`${series.name} ${p.x}: ${props.format(p.y)}`}</title>
-              </circle>
-            ))}
-          </g>
-        ))}
+        <Axes xs={props.s.xs} max={props.s.max} y={props.s.y} format={props.format} />
+        {props.series.map((series, i) => <g class={`series s${i}`} data-series={series.name}>{props.marks(series, i)}</g>)}
       </svg>
       <Legend series={props.series} />
     </figure>
   );
 }
 
+const tooltip = (series: Series, p: Series["points"][number], format: (v: number) => string) =>
+  <title>{`${series.name} ${p.x}: ${format(p.y)}`}</title>;
+
+/** One line per series, a dot per point: values that grow over days (bytes, counts). */
+export function LineChart(props: ChartProps) {
+  const s = scale(props.series);
+  return (
+    <Frame {...props} s={s} marks={(series) => (
+      <>
+        <polyline points={series.points.map((p) => `${s.x(p.x).toFixed(1)},${s.y(p.y).toFixed(1)}`).join(" ")} />
+        {series.points.map((p) => (
+          <circle cx={s.x(p.x).toFixed(1)} cy={s.y(p.y).toFixed(1)} r="3" data-x={p.x} data-y={String(p.y)}>{tooltip(series, p, props.format)}</circle>
+        ))}
+      </>
+    )} />
+  );
+}
+
 /** Bars side by side per x, one per series: counts per day. */
-export function BarChart(props: { label: string; series: Series[]; format: (v: number) => string }) {
+export function BarChart(props: ChartProps) {
   const s = scale(props.series);
   const bar = (s.band * 0.8) / Math.max(1, props.series.length);
   return (
-    <figure class="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={props.label}>
-        <Axes xs={s.xs} max={s.max} y={s.y} format={props.format} />
-        {props.series.map((series, i) => (
-          <g class={`series s${i}`} data-series={series.name}>
-            {series.points.map((p) => (
-              <rect
-                x={(s.x(p.x) - s.band * 0.4 + i * bar).toFixed(1)}
-                y={s.y(p.y).toFixed(1)}
-                width={Math.max(bar - 0.5, 0.5).toFixed(1)}
-                height={(s.y(0) - s.y(p.y)).toFixed(1)}
-                data-x={p.x}
-                data-y={String(p.y)}
-              >
-                <title>{`${series.name} ${p.x}: ${props.format(p.y)}`}</title>
-              </rect>
-            ))}
-          </g>
-        ))}
-      </svg>
-      <Legend series={props.series} />
-    </figure>
+    <Frame {...props} s={s} marks={(series, i) => series.points.map((p) => (
+      <rect
+        x={(s.x(p.x) - s.band * 0.4 + i * bar).toFixed(1)}
+        y={s.y(p.y).toFixed(1)}
+        width={Math.max(bar - 0.5, 0.5).toFixed(1)}
+        height={(s.y(0) - s.y(p.y)).toFixed(1)}
+        data-x={p.x}
+        data-y={String(p.y)}
+      >{tooltip(series, p, props.format)}</rect>
+    ))} />
   );
 }

@@ -59,3 +59,11 @@ export function Pager(props: { path: string; query: Record<string, string | unde
 
 /** A whole HTML document from a page's element. */
 export const documentOf = (page: unknown) => `<!DOCTYPE html>${page}`;
+
+/** The registry and repository-prefix filters every list report takes, as form fields. */
+export const ScopeFields = ({ query }: { query: Record<string, string | undefined> }) => (
+  <>
+    <label>Registry <input name="registry" value={query.registry ?? ""} /></label>
+    <label>Name starts with <input name="repository" value={query.repository ?? ""} /></label>
+  </>
+);

@@ -9,20 +9,15 @@ const TOKEN = "dashboard-test-token-4f1c";
 
 let db: Db;
 let app: App;
-let server: ReturnType<typeof Bun.serve>;
 let browser: Browser;
-let base: string;
 
 beforeAll(async () => {
   db = await freshDb();
   app = testApp(db, { args: ["--reports-token", TOKEN] });
-  server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.app.fetch });
-  base = `http://127.0.0.1:${server.port}`;
-  browser = await openBrowser();
+  browser = await openBrowser(app.app);
 });
 afterAll(async () => {
   await browser?.close();
-  server?.stop(true);
   await db?.close();
 });
 
@@ -43,7 +38,7 @@ describe("a dashboard guarded by --reports-token", () => {
 
   test("asks once, keeps the token in an HttpOnly SameSite=Strict cookie, and the JSON links work with it", async () => {
     const page = await browser.page();
-    const refused = await page.goto(`${base}/dashboard/repositories`);
+    const refused = await page.goto(`${browser.base}/dashboard/repositories`);
     expect(refused?.status()).toBe(401);
     await page.fill('input[name="token"]', "not-the-token");
     await page.click("button[type=submit]");
@@ -58,7 +53,7 @@ describe("a dashboard guarded by --reports-token", () => {
     expect(cookie).toMatchObject({ name: "regstat_reports_token", httpOnly: true, sameSite: "Strict", path: "/" });
     expect(await page.evaluate("document.cookie")).toBe(""); // not readable by scripts
 
-    await page.goto(`${base}/`);
+    await page.goto(`${browser.base}/`);
     expect(await page.textContent("h1")).toBe("Overview");
     await page.click("#storage a.report-link");
     const storage = await app.app.request("/reports/storage", { headers: { authorization: `Bearer ${TOKEN}` } });

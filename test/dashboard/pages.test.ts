@@ -18,9 +18,7 @@ const EVIL_REPOSITORY = `evil/<script>window.injected=2</script>`;
 
 let db: Db;
 let app: App;
-let server: ReturnType<typeof Bun.serve>;
 let browser: Browser;
-let base: string;
 const output = testOutputDir("dashboard");
 
 beforeAll(async () => {
@@ -45,20 +43,17 @@ beforeAll(async () => {
   await db.query("update regstat.tags set repository = $1, name = $2 where repository = 'evil/app' and tag = 'v2'", [EVIL_REPOSITORY, `${HOST}/${EVIL_REPOSITORY}:v2`]);
   await db.query("update regstat.repository_manifests set repository = $1 where repository = 'evil/app' and registry = $2", [EVIL_REPOSITORY, HOST]);
   await refreshReportSnapshots(db);
-  server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.app.fetch });
-  base = `http://127.0.0.1:${server.port}`;
-  browser = await openBrowser();
+  browser = await openBrowser(app.app);
 });
 afterAll(async () => {
   await browser?.close();
-  server?.stop(true);
   await db?.close();
 });
 
 /** Opens a dashboard page; fails on any console error; saves it at both widths, each not blank. */
 async function visit(path: string, name: string): Promise<TestPage> {
   const page = await browser.page();
-  const response = await page.goto(base + path);
+  const response = await page.goto(browser.base + path);
   expect(response?.status()).toBe(200);
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: 900 });
@@ -173,13 +168,13 @@ describe("the dashboard in a browser", () => {
 
   test("names from events are text: a registry host and a repository written in HTML show as themselves", async () => {
     const page = await browser.page();
-    await page.goto(`${base}/`);
+    await page.goto(`${browser.base}/`);
     expect(await page.$$eval("#registries td:first-child", (cells) => cells.map((c) => c.textContent))).toContain(EVIL);
     expect(await page.$$("main img")).toEqual([]);
-    await page.goto(`${base}/dashboard/repository?${new URLSearchParams({ registry: EVIL, repository: "evil/app" })}`);
+    await page.goto(`${browser.base}/dashboard/repository?${new URLSearchParams({ registry: EVIL, repository: "evil/app" })}`);
     expect(await page.textContent("h1")).toBe(`${EVIL}/evil/app`);
     expect(await page.$$("main img")).toEqual([]);
-    await page.goto(`${base}/dashboard/repositories?repository=evil/`);
+    await page.goto(`${browser.base}/dashboard/repositories?repository=evil/`);
     expect(await page.$$eval("#repositories td:nth-child(2)", (cells) => cells.map((c) => c.textContent))).toEqual(["evil/app", EVIL_REPOSITORY]);
     await page.click(`a:text("${EVIL_REPOSITORY}")`);
     expect(await page.textContent("h1")).toBe(`${HOST}/${EVIL_REPOSITORY}`);
@@ -192,7 +187,7 @@ describe("the dashboard in a browser", () => {
 
   test("a bad control value is refused on the page, naming it", async () => {
     const page = await browser.page();
-    const response = await page.goto(`${base}/dashboard/stale?amount=-3`);
+    const response = await page.goto(`${browser.base}/dashboard/stale?amount=-3`);
     expect(response?.status()).toBe(400);
     expect(await page.textContent(".error")).toContain("days: must be a whole number");
     await page.close();

@@ -15,14 +15,19 @@ export function testOutputDir(test: string) {
 export type TestPage = Page & { errors: string[] };
 
 export type Browser = {
+  /** where the app given to openBrowser is served */
+  base: string;
   page(): Promise<TestPage>;
   /** how many distinct colours a PNG has (a blank screenshot has one) */
   colours(png: Uint8Array): Promise<number>;
   close(): Promise<void>;
 };
 
-/** Debian's Chromium, headless, on a fresh profile that is removed on close. */
-export async function openBrowser(): Promise<Browser> {
+type Served = { fetch: (request: Request) => Response | Promise<Response> };
+
+/** Debian's Chromium, headless, on a fresh profile that is removed on close, and the app served for it on a port of its own. */
+export async function openBrowser(app: Served): Promise<Browser> {
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
   const profile = mkdtempSync(join(tmpdir(), "regstat-chromium-"));
   const context: BrowserContext = await chromium.launchPersistentContext(profile, {
     executablePath: "/usr/bin/chromium",
@@ -33,6 +38,7 @@ export async function openBrowser(): Promise<Browser> {
     ],
   });
   return {
+    base: `http://127.0.0.1:${server.port}`,
     async page() {
       const page: TestPage = Object.assign(await context.newPage(), { errors: [] as string[] });
       page.on("console", (m) => void (m.type() === "error" && page.errors.push(m.text())));
@@ -58,7 +64,9 @@ export async function openBrowser(): Promise<Browser> {
     },
     async close() {
       await context.close();
+      server.stop(true);
       rmSync(profile, { recursive: true, force: true });
     },
   };
 }
+

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { Digest, When } from "../format.tsx";
-import { Layout, Pager, ReportLink } from "../layout.tsx";
+import { Layout, Pager, ReportLink, ScopeFields } from "../layout.tsx";
 import type { Given, Read } from "../read.ts";
 
 /** The audit trail: every delete the registry reported, newest first. */
@@ -11,8 +11,7 @@ export async function Deletions({ read, query }: { read: Read; query: Given }) {
     <Layout title="Deletions" current="/dashboard/deletions">
       <form method="get" class="controls" action="/dashboard/deletions">
         <label>Since <input name="since" value={query.since ?? ""} placeholder="7d or 2026-01-31" /></label>
-        <label>Registry <input name="registry" value={query.registry ?? ""} /></label>
-        <label>Name starts with <input name="repository" value={query.repository ?? ""} /></label>
+        <ScopeFields query={query} />
         <button type="submit">Show</button>
       </form>
       <section>

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Row } from "../../reports/run.ts";
 import { Bytes, Count, When } from "../format.tsx";
-import { Layout, Pager, ReportLink } from "../layout.tsx";
+import { Layout, Pager, ReportLink, ScopeFields } from "../layout.tsx";
 import type { Given, Read } from "../read.ts";
 
 const columns = [
@@ -46,8 +46,7 @@ export async function Repositories({ read, query }: { read: Read; query: Given }
   return (
     <Layout title="Repositories" current="/dashboard/repositories">
       <form method="get" class="controls" action="/dashboard/repositories">
-        <label>Registry <input name="registry" value={query.registry ?? ""} /></label>
-        <label>Name starts with <input name="repository" value={query.repository ?? ""} /></label>
+        <ScopeFields query={query} />
         <button type="submit">Show</button>
       </form>
       <section>

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { AppError } from "../../errors.ts";
-import { Layout, Pager, ReportLink } from "../layout.tsx";
+import { Layout, Pager, ReportLink, ScopeFields } from "../layout.tsx";
 import type { Given, Read } from "../read.ts";
 import { ImagesTable } from "./images-table.tsx";
 
@@ -34,8 +34,7 @@ export async function Stale({ read, query }: { read: Read; query: Given }) {
             <option value="months" selected={unit === "months"}>months</option>
           </select>
         </label>
-        <label>Registry <input name="registry" value={query.registry ?? ""} /></label>
-        <label>Name starts with <input name="repository" value={query.repository ?? ""} /></label>
+        <ScopeFields query={query} />
         <button type="submit">Show</button>
       </form>
       <section>
