@@ -11,6 +11,7 @@ function routeOf(method: string, path: string) {
   if (method === "POST" && webhookPaths.has(path)) return "webhook";
   if (probes.has(path)) return path.slice(1);
   if (path === "/reports" || path.startsWith("/reports/")) return "reports";
+  if ((method === "GET" && path === "/") || path === "/dashboard" || path.startsWith("/dashboard/")) return "dashboard";
   return "other";
 }
 
