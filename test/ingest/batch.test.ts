@@ -56,7 +56,14 @@ async function history(): Promise<StoredEvent[]> {
 async function state(db: Db) {
   const read = (sql: string) => db.query(sql);
   return {
-    events: await read("select id, kind from regstat.events order by id"),
+    // every column but `received`, the time the row was written
+    events: await read(
+      `select id, ts, action, kind, registry, repository, digest, tag, media_type, size, method, from_repository,
+              refs, url, actor, user_agent, source_addr, source_instance, request_id
+       from regstat.events order by id`,
+    ),
+    activity_daily: await read("select * from regstat.activity_daily order by day, registry, repository, action"),
+    activity_daily_registry: await read("select * from regstat.activity_daily_registry order by day, registry, action"),
     manifests: await read("select * from regstat.manifests order by digest"),
     blobs: await read("select * from regstat.blobs order by digest"),
     tags: await read("select * from regstat.tags order by name"),

@@ -125,9 +125,17 @@ for (const folder of fixtureFolders) describe(`replaying the registry history of
   });
 
 
-  test("the mount put the layer in other/app", async () => {
-    const [row] = await db.query("select pushed from regstat.repository_blobs where repository = 'other/app' and digest = $1", [LAYER]);
-    expect(row).toBeDefined();
+  test("the mount put the layer in other/app, at the mount's time, counted as a mount", async () => {
+    // The later delete of the layer from other/app leaves a tombstone row whatever the mount did, so the
+    // mount's own facts are what is checked: its time as the holding's push time, and its activity count.
+    const mount = captured.flatMap((c) => c.body.events).find((e) => e.action === "mount")!;
+    expect(mount.target.repository).toBe("other/app");
+    const [row] = await db.query<{ pushed: Date | null }>(
+      "select pushed from regstat.repository_blobs where repository = 'other/app' and digest = $1", [LAYER]);
+    expect(row!.pushed?.toISOString()).toBe(new Date(mount.timestamp).toISOString());
+    expect(await db.query(
+      "select count::int from regstat.activity_daily where repository = 'other/app' and action = 'mount'",
+    )).toEqual([{ count: 1 }]);
   });
 
   test("redelivering the whole history changes nothing", async () => {
