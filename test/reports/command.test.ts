@@ -31,7 +31,7 @@ describe("regstat report", () => {
     return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
   };
 
-  test("prints the same JSON as the API, a table, or CSV", () => {
+  test("on an empty database: JSON, a table with its header, or CSV with its header only", () => {
     const json = run("activity", "--days", "2");
     expect(json.code).toBe(0);
     const answer = JSON.parse(json.out);
