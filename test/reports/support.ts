@@ -13,11 +13,14 @@ export async function report(app: App, name: string, params: Record<string, stri
   return body;
 }
 
-/** Posts events one envelope each, in the order given, and checks each was stored. */
+/** Posts events one envelope each, in the order given, and checks each was stored (not a duplicate, not dead-lettered). */
 export async function deliver(app: App, ...events: unknown[]) {
   for (const event of events) {
     const response = await app.post({ events: [event] });
-    expect(response.status).toBe(200);
+    expect({ status: response.status, answer: await response.json() }).toEqual({
+      status: 200,
+      answer: { stored: 1, duplicates: 0, dead_lettered: 0 },
+    });
   }
 }
 
