@@ -134,8 +134,17 @@ describe("retention", () => {
   });
 
   test("retention 0 keeps everything forever", async () => {
+    // ancient events and dead letters of its own, so that the check holds when this test runs alone
+    const { post } = testApp(db);
+    const ancient = pullManifest({ repository: "forever/app", digest: digestOf("forever"), timestamp: "2001-01-01T00:00:00Z" });
+    const dead = { id: "forever-dead", timestamp: "not a time", action: "push", target: { repository: "forever/x" } };
+    expect((await post(envelope(ancient, dead))).status).toBe(200);
+    await db.query("update regstat.dead_letters set received = '2001-01-01T00:00:00Z' where id = 'forever-dead'");
+    const deadBefore = await count("select count(*)::int as n from regstat.dead_letters");
+    expect(await count(`select count(*)::int as n from regstat.events where ts < '2002-01-01'`)).toBeGreaterThan(0);
     const before = await count("select count(*)::int as n from regstat.events");
     await startRetention({ db, retentionMs: 0, log: createLogger({ sink: () => {} }) }).stop();
     expect(await count("select count(*)::int as n from regstat.events")).toBe(before);
+    expect(await count("select count(*)::int as n from regstat.dead_letters")).toBe(deadBefore);
   });
 });
