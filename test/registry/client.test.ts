@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setSystemTime, test } from "bun:test";
 import pkg from "../../package.json" with { type: "json" };
 import { TokenCache } from "../../src/registry/auth.ts";
 import { RegistryClient } from "../../src/registry/client.ts";
@@ -101,31 +101,46 @@ describe("authentication", () => {
     expect(server.requests.find((r) => r.path.startsWith("/token"))!.authorization).toBeNull();
   });
 
-  test("a token past expires_in is not used again", async () => {
-    const server = bearerRegistry({ expiresIn: 1 });
-    const client = new RegistryClient({ baseUrl: server.url, credentials: loginFor(server.host) });
-    await client.getManifest("demo/app", image.digest);
-    await client.getManifest("demo/app", image.digest);
-    expect(server.issued()).toBe(1);
-    await Bun.sleep(1_000);
-    await client.getManifest("demo/app", image.digest);
-    expect(server.issued()).toBe(2);
-    // the expired token is not sent: the third fetch starts without one
-    expect(server.requests.filter((r) => r.path.startsWith("/v2/")).map((r) => r.authorization)).toEqual([
-      null, `Bearer ${TOKEN_PREFIX}1`, `Bearer ${TOKEN_PREFIX}1`, null, `Bearer ${TOKEN_PREFIX}2`,
-    ]);
+  test("a token lives its expires_in less a margin, then is not sent again", async () => {
+    const start = Date.now();
+    try {
+      const server = bearerRegistry({ expiresIn: 300 });
+      const client = new RegistryClient({ baseUrl: server.url, credentials: loginFor(server.host) });
+      await client.getManifest("demo/app", image.digest);
+      setSystemTime(new Date(start + 294_000)); // inside 300 s less its 5 s margin
+      await client.getManifest("demo/app", image.digest);
+      expect(server.issued()).toBe(1);
+      setSystemTime(new Date(start + 296_000));
+      await client.getManifest("demo/app", image.digest);
+      expect(server.issued()).toBe(2);
+      // the expired token is not sent: the third fetch starts without one
+      expect(server.requests.filter((r) => r.path.startsWith("/v2/")).map((r) => r.authorization)).toEqual([
+        null, `Bearer ${TOKEN_PREFIX}1`, `Bearer ${TOKEN_PREFIX}1`, null, `Bearer ${TOKEN_PREFIX}2`,
+      ]);
+    } finally {
+      setSystemTime();
+    }
   });
 
-  test("without expires_in a token lives 60 s; a token the registry refuses is replaced once", async () => {
-    const tokens = new TokenCache();
-    const server = bearerRegistry();
-    const client = new RegistryClient({ baseUrl: server.url, credentials: loginFor(server.host), tokens });
-    await client.getManifest("demo/app", image.digest);
-    await client.getManifest("demo/app", image.digest);
-    expect(server.issued()).toBe(1);
-    server.revoke(1);
-    await client.getManifest("demo/app", image.digest);
-    expect(server.issued()).toBe(2);
+  test("without expires_in a token lives 60 s less a margin; a token the registry refuses is replaced once", async () => {
+    const start = Date.now();
+    try {
+      const tokens = new TokenCache();
+      const server = bearerRegistry();
+      const client = new RegistryClient({ baseUrl: server.url, credentials: loginFor(server.host), tokens });
+      await client.getManifest("demo/app", image.digest);
+      setSystemTime(new Date(start + 54_000));
+      await client.getManifest("demo/app", image.digest);
+      expect(server.issued()).toBe(1);
+      setSystemTime(new Date(start + 56_000));
+      await client.getManifest("demo/app", image.digest);
+      expect(server.issued()).toBe(2);
+      server.revoke(2);
+      await client.getManifest("demo/app", image.digest);
+      expect(server.issued()).toBe(3);
+    } finally {
+      setSystemTime();
+    }
   });
 
   test("an identity token is exchanged as an OAuth2 refresh token", async () => {
@@ -255,8 +270,8 @@ describe("hostile answers", () => {
 
   test("a manifest larger than 4 MiB is refused without being held whole", async () => {
     const chunk = new Uint8Array(1024 * 1024);
+    let sent = 0;
     const server = fakeServer(() => {
-      let sent = 0;
       const body = new ReadableStream({
         pull(controller) {
           if (sent++ < 100) controller.enqueue(chunk);
@@ -267,5 +282,7 @@ describe("hostile answers", () => {
     });
     const error = await caught(new RegistryClient({ baseUrl: server.url }).getManifest("demo/app", image.digest));
     expect([error.kind, error.permanent]).toEqual(["invalid", true]);
+    // of the 100 MiB offered, only what the 4 MiB cap and the socket's buffers took was ever produced
+    expect(sent).toBeLessThan(20);
   });
 });
