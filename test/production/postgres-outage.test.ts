@@ -42,7 +42,8 @@ test("PostgreSQL stopped mid-stream: 503 while it is down, recovery without a re
   // The registry was refused while the database was down, and regstat did not hang on it.
   const refused = proxy.deliveries.filter((d) => d.status === 503);
   expect(refused.length).toBeGreaterThan(0);
-  expect(Math.max(...proxy.deliveries.map((d) => d.ms))).toBeLessThan(REGISTRY_TIMEOUT_MS);
+  // Each delivery was answered: the proxy answers 502 itself for one regstat left unanswered for 10 s (a hang).
+  expect(proxy.deliveries.filter((d) => d.status === 502)).toEqual([]);
   expect((await fetch(`${regstat.url}/readyz`)).status).toBe(200);
   expect(regstat.running()).toBe(true);
 
