@@ -14,7 +14,7 @@ export type RegstatProcess = {
   /** starts the process and waits until /readyz answers 200 */
   start(): Promise<void>;
   /** signals the process and returns its exit code */
-  kill(signal: "SIGKILL" | "SIGTERM"): Promise<number>;
+  kill(signal: "SIGKILL" | "SIGTERM" | "SIGINT"): Promise<number>;
   /** SIGTERM, and an error unless the process exits 0 */
   stop(): Promise<void>;
   running(): boolean;
@@ -58,7 +58,7 @@ export function regstatProcess(args: string[], options: RegstatOptions = {}): Re
     if (rest) add([rest]);
   };
 
-  const kill = async (signal: "SIGKILL" | "SIGTERM") => {
+  const kill = async (signal: "SIGKILL" | "SIGTERM" | "SIGINT") => {
     poll();
     proc!.kill(signal);
     const code = await proc!.exited;
