@@ -49,6 +49,24 @@ function bearerRegistry(opts: { anonymous?: boolean; field?: "token" | "access_t
 }
 
 describe("authentication", () => {
+  test("manifests are asked for in every type regstat reads (a registry not asked for schema 2 down-converts to schema 1)", async () => {
+    const server = fakeServer((req, url) => manifestResponse([image], url, req.method));
+    const client = new RegistryClient({ baseUrl: server.url });
+    await client.getManifest("demo/app", image.digest);
+    await client.headManifest("demo/app", "v1").catch(() => {});
+    expect(server.requests.map((r) => r.method)).toEqual(["GET", "HEAD"]);
+    for (const { accept } of server.requests) {
+      expect(accept?.split(/\s*,\s*/).sort()).toEqual([
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.docker.distribution.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.v1+prettyjws",
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.oci.image.manifest.v1+json",
+      ]);
+    }
+  });
+
   test("anonymous registry: the manifest comes back and hashes to its digest", async () => {
     const server = fakeServer((req, url) => manifestResponse([image], url, req.method));
     const client = new RegistryClient({ baseUrl: server.url });

@@ -1,6 +1,13 @@
 import { afterAll } from "bun:test";
 
-export type Seen = { method: string; path: string; authorization: string | null; userAgent: string | null; body: string };
+export type Seen = {
+  method: string;
+  path: string;
+  authorization: string | null;
+  userAgent: string | null;
+  accept: string | null;
+  body: string;
+};
 
 /** A registry (or token realm, or storage host) in process on a free loopback port, recording what it was sent. */
 export function fakeServer(handler: (req: Request, url: URL, seen: Seen) => Response | Promise<Response>) {
@@ -10,7 +17,7 @@ export function fakeServer(handler: (req: Request, url: URL, seen: Seen) => Resp
     hostname: "127.0.0.1",
     async fetch(req) {
       const url = new URL(req.url);
-      const seen = { method: req.method, path: url.pathname + url.search, authorization: req.headers.get("authorization"), userAgent: req.headers.get("user-agent"), body: await req.text() };
+      const seen = { method: req.method, path: url.pathname + url.search, authorization: req.headers.get("authorization"), userAgent: req.headers.get("user-agent"), accept: req.headers.get("accept"), body: await req.text() };
       requests.push(seen);
       return handler(req, url, seen);
     },
