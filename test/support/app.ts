@@ -6,9 +6,14 @@ import { Ingestor } from "../../src/ingest/group-commit.ts";
 import { silentLogger, type Logger } from "../../src/log.ts";
 import { EVENTS_V1 } from "./fixtures.ts";
 
-/** The real app on a test database, driven in process with `app.request`. */
+/**
+ * The real app on a test database, driven in process with `app.request`. The wait for the database is
+ * 30 s unless a test sets it: on a loaded machine the default 450 ms answers 503 where a test means to
+ * check what was stored (the 503 itself is tested with a database that does not answer).
+ */
 export function testApp(db: Db, options: { args?: string[]; equiv?: Record<string, string[]>; log?: Logger } = {}) {
-  const { config } = parseConfig(options.args ?? [], {});
+  const args = options.args ?? [];
+  const { config } = parseConfig(args.includes("--db-timeout") ? args : ["--db-timeout", "30s", ...args], {});
   const log = options.log ?? silentLogger;
   const ingestor = new Ingestor(db, log);
   const app = createApp({ db, ingestor, names: registryNames(options.equiv), config, log });
