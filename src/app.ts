@@ -11,9 +11,9 @@ import type { Logger } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics/metrics.ts";
 import { requestLog } from "./metrics/request-log.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
+import { guardedReports } from "./reports/guard.ts";
 import { reportRoutes } from "./reports/routes.ts";
 import { bearerAuth, TOKEN_COOKIE } from "./security/bearer.ts";
-import { inFlightLimit } from "./security/limits.ts";
 import { loadTokens, type Tokens } from "./security/tokens.ts";
 import { webhookRoutes } from "./webhook/routes.ts";
 
@@ -44,7 +44,7 @@ export function createApp(deps: AppDeps) {
   if (!tokens.reports.length) log.warn("/reports and /metrics are open (set --reports-token)");
   const reportsGuard = bearerAuth(tokens.reports, "regstat-reports", { cookie: TOKEN_COOKIE });
   app.use(requestLog(log, metrics));
-  app.on("POST", ["/", "/events"], bearerAuth(tokens.webhook, "regstat-webhook"), inFlightLimit(256));
+  app.on("POST", ["/", "/events"], bearerAuth(tokens.webhook, "regstat-webhook"));
   app.use("/reports/*", reportsGuard);
   app.route("/", metricsRoutes({ db: deps.db, metrics, timeoutMs: config.dbTimeout, guard: reportsGuard }));
 
@@ -60,8 +60,13 @@ export function createApp(deps: AppDeps) {
     }
   });
 
-  app.route("/", reportRoutes({ db: deps.db }));
-  app.route("/", dashboardRoutes({ db: deps.db, tokens: tokens.reports }));
+  const run = guardedReports({
+    db: deps.db,
+    timeoutMs: config.reportTimeout,
+    yieldTo: deps.db.kind === "pglite" ? () => deps.ingestor.idle() : undefined,
+  });
+  app.route("/", reportRoutes({ run }));
+  app.route("/", dashboardRoutes({ run, tokens: tokens.reports }));
   app.route(
     "/",
     webhookRoutes({
@@ -70,6 +75,7 @@ export function createApp(deps: AppDeps) {
       bodyLimit: config.bodyLimit,
       maxEvents: config.maxEvents,
       dbTimeout: config.dbTimeout,
+      bodyTimeout: config.bodyTimeout,
       onOutcome: (outcome, batch) => {
         metrics.recordOutcome(outcome, batch);
         if (outcome.stored && batch.events.some((e) => e.kind === "manifest" && e.refs === null)) deps.onFetchQueued?.();

@@ -155,6 +155,20 @@ export const settings = {
     default: "450ms",
     schema: duration,
   },
+  bodyTimeout: {
+    flag: "body-timeout",
+    env: ["REGSTAT_BODY_TIMEOUT"],
+    help: `how long a notification's body may take to arrive before it is answered 408 (${durationHelp})`,
+    default: "10s",
+    schema: duration,
+  },
+  reportTimeout: {
+    flag: "report-timeout",
+    env: ["REGSTAT_REPORT_TIMEOUT"],
+    help: `the longest a report may run on PostgreSQL (its statement timeout) before it is answered 503 (${durationHelp})`,
+    default: "30s",
+    schema: duration,
+  },
   eventRetention: {
     flag: "event-retention",
     env: ["REGSTAT_EVENT_RETENTION"],

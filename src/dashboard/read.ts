@@ -1,5 +1,5 @@
-import type { Db } from "../db/db.ts";
-import { runReport, type Answer } from "../reports/run.ts";
+import type { RunGuarded } from "../reports/guard.ts";
+import type { Answer } from "../reports/run.ts";
 
 export type Given = Record<string, string | undefined>;
 export type Read = (name: string, given?: Given) => Promise<Answer & { href: string }>;
@@ -11,9 +11,9 @@ export function reportHref(name: string, given: Given = {}) {
 }
 
 /** Every figure a page shows comes from the report runner, as GET /reports/<name> answers it. */
-export function reader(db: Db): Read {
+export function reader(run: RunGuarded): Read {
   return async (name, given = {}) => {
     const params = Object.fromEntries(Object.entries(given).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""));
-    return { ...(await runReport(db, name, params)), href: reportHref(name, params) };
+    return { ...(await run(name, params)), href: reportHref(name, params) };
   };
 }

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from "hono";
-import type { Db } from "../db/db.ts";
+import type { RunGuarded } from "../reports/guard.ts";
 import { AppError } from "../errors.ts";
 import { accessRoutes, dashboardAccess } from "./access.tsx";
 import script from "./assets/dashboard.js" with { type: "text" };
@@ -24,8 +24,8 @@ type Page = (props: { read: Read; query: Given }) => Promise<unknown>;
  * The read-only dashboard: the overview at GET / when a browser asks (anything else there is the JSON 404
  * it was), the other pages under /dashboard/. Each page renders what the reports answer.
  */
-export function dashboardRoutes(deps: { db: Db; tokens: string[] }) {
-  const read = reader(deps.db);
+export function dashboardRoutes(deps: { run: RunGuarded; tokens: string[] }) {
+  const read = reader(deps.run);
   const app = new Hono();
   app.use("/dashboard/*", securityHeaders);
   app.get("/dashboard/assets/style.css", (c) => c.body(style, 200, { "content-type": "text/css; charset=utf-8" }));

@@ -1,13 +1,13 @@
 import { Hono } from "hono";
-import type { Db } from "../db/db.ts";
-import { badRequest } from "../errors.ts";
+import { AppError, badRequest } from "../errors.ts";
 import { toCsv } from "./format.ts";
-import { describeReports, findReport, runReport } from "./run.ts";
+import type { RunGuarded } from "./guard.ts";
+import { describeReports, findReport } from "./run.ts";
 
 const formats = ["json", "csv"];
 
-/** GET /reports (the catalogue) and GET /reports/<name> (one answer, JSON or ?format=csv). */
-export function reportRoutes(deps: { db: Db }) {
+/** GET /reports (the catalogue) and GET /reports/<name> (one answer, JSON or ?format=csv), through the guarded runner. */
+export function reportRoutes(deps: { run: RunGuarded }) {
   const app = new Hono();
 
   app.get("/reports", (c) => c.json({ reports: describeReports() }));
@@ -27,7 +27,10 @@ export function reportRoutes(deps: { db: Db }) {
         allowed: formats,
       });
     }
-    const answer = await runReport(deps.db, report.name, given);
+    const answer = await deps.run(report.name, given).catch((error) => {
+      if (error instanceof AppError && error.status === 503) c.header("Retry-After", "1");
+      throw error;
+    });
     if (format === "json") return c.json(answer);
     const headers: Record<string, string> = {
       "content-type": "text/csv; charset=utf-8",

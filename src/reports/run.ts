@@ -16,8 +16,11 @@ export type Answer = {
   next_cursor?: string | null;
 };
 
-/** `refreshOlderThanMs`: a report read from a snapshot refreshes it first once it is that old (`regstat report`). */
-export type RunOptions = { refreshOlderThanMs?: number };
+/**
+ * `refreshOlderThanMs`: a report read from a snapshot refreshes it first once it is that old (`regstat report`).
+ * `timeoutMs`: the report's statement timeout on PostgreSQL (PGlite cannot interrupt a statement).
+ */
+export type RunOptions = { refreshOlderThanMs?: number; timeoutMs?: number };
 
 const listParams: ParamName[] = ["registry", "repository", "limit", "cursor"];
 
@@ -86,6 +89,7 @@ export async function runReport(db: Db, name: string, given: Record<string, stri
     // A plan made for the parameters at hand: a generic plan of a prepared report can be far worse for
     // some of them (a repository prefix or none, the first page or a deep one).
     await tx.query("set local plan_cache_mode = force_custom_plan");
+    if (options.timeoutMs && db.kind === "postgres") await tx.query(`set local statement_timeout = ${Math.round(options.timeoutMs)}`);
     const fetched = await tx.query<Row>(report.sql, report.args(values, after, report.list ? limit + 1 : limit));
     return { fetched, asOf: report.snapshot ? await snapshotAsOf(tx) : undefined };
   }, { readOnly: true });

@@ -1,4 +1,3 @@
-import type { MiddlewareHandler } from "hono";
 import { AppError } from "../errors.ts";
 
 /** The most of one uninterpretable event kept as a dead letter; the rest is summarized. */
@@ -41,22 +40,36 @@ export function keepableEvent(raw: unknown, maxBytes = DEAD_LETTER_MAX_BYTES): u
 }
 
 /**
- * At most `max` requests through here at once; more are told 503 (the registry retries). A registry sends
- * one notification at a time per endpoint, so only a flood reaches this, and it cannot hold
- * `max` x the body limit of memory hostage.
+ * At most `max` pieces of work at once, and at most `queue` more waiting for their turn; past that the
+ * caller is told 503 `busy` at once (the registry, or a dashboard, retries).
  */
-export function inFlightLimit(max: number): MiddlewareHandler {
-  let inFlight = 0;
-  return async (c, next) => {
-    if (inFlight >= max) {
-      c.header("Retry-After", "1");
-      throw new AppError(503, "busy", `more than ${max} notifications in flight; retry later`);
-    }
-    inFlight++;
+export function concurrencyGate(max: number, queue = 0, what = "requests") {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    if (running >= max) {
+      if (waiting.length >= queue) throw new AppError(503, "busy", `more than ${max + queue} ${what} at once; retry later`);
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    } else running++;
     try {
-      await next();
+      return await work();
     } finally {
-      inFlight--;
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
     }
   };
+}
+
+/** The body as text, or a 408 once `ms` pass before all of it has arrived (a stalled or trickling sender). */
+export async function readBody(text: () => Promise<string>, ms: number): Promise<string> {
+  let timer: Timer | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AppError(408, "body_timeout", `the body did not arrive within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([text(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

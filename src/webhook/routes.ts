@@ -5,7 +5,11 @@ import { isTransient } from "../db/db.ts";
 import { AppError, badRequest } from "../errors.ts";
 import type { Ingestor, Outcome } from "../ingest/group-commit.ts";
 import { normalizeEvents, type Normalized, type Rules } from "../ingest/normalize.ts";
+import { concurrencyGate, readBody } from "../security/limits.ts";
 import { describeIssues, Envelope } from "./envelope.ts";
+
+/** A registry sends one notification at a time per endpoint: only a flood, or many registries, reach this. */
+const MAX_IN_FLIGHT = 256;
 
 export type WebhookOptions = {
   ingestor: Ingestor;
@@ -14,6 +18,8 @@ export type WebhookOptions = {
   maxEvents: number;
   /** past this the registry is told 503 and retries; a redelivery is harmless */
   dbTimeout: number;
+  /** past this a body that has not all arrived is answered 408 */
+  bodyTimeout: number;
   onOutcome?: (outcome: Outcome, batch: Normalized) => void;
 };
 
@@ -55,13 +61,22 @@ export function webhookRoutes(options: WebhookOptions) {
     return { stored: outcome.stored, duplicates: outcome.duplicates, dead_lettered: outcome.deadLettered };
   };
 
+  // Counts only deliveries whose body has arrived: connections that trickle or stall (slowloris) wait in
+  // readBody, bounded by --body-timeout, and take no slot from the registry's own deliveries.
+  const inFlight = concurrencyGate(MAX_IN_FLIGHT, 0, "notifications in flight");
   for (const path of ["/", "/events"]) {
     app.post(path, limit, async (c) => {
       const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
       if (!contentTypes.includes(type)) {
         throw new AppError(415, "unsupported_media_type", `expected one of ${contentTypes.join(", ")}`);
       }
-      return c.json(await receive(await c.req.text()));
+      const body = await readBody(() => c.req.text(), options.bodyTimeout);
+      try {
+        return c.json(await inFlight(() => receive(body)));
+      } catch (error) {
+        if (error instanceof AppError && error.code === "busy") c.header("Retry-After", "1");
+        throw error;
+      }
     });
   }
   return app;

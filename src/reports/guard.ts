@@ -1,0 +1,31 @@
+import { isTransient, type Db } from "../db/db.ts";
+import { AppError } from "../errors.ts";
+import { concurrencyGate } from "../security/limits.ts";
+import { runReport, type Answer } from "./run.ts";
+
+export type RunGuarded = (name: string, given: Record<string, string>) => Promise<Answer>;
+
+const YIELD_AT_MOST_MS = 1000;
+
+/**
+ * The report runner as the HTTP API and the dashboard use it: a few reports at a time (one on the embedded
+ * database, which runs one statement at a time for everyone) with a short queue, each under a statement
+ * timeout, so that hammering reports cannot starve the webhook of the database. `yieldTo`: on PGlite a
+ * report first waits (a moment at most) for the ingest writes queued before it.
+ */
+export function guardedReports(deps: { db: Db; timeoutMs?: number; yieldTo?: () => Promise<void> }): RunGuarded {
+  const gate = concurrencyGate(deps.db.kind === "pglite" ? 1 : 4, 16, "reports");
+  return (name, given) =>
+    gate(async () => {
+      if (deps.yieldTo) await Promise.race([deps.yieldTo(), Bun.sleep(YIELD_AT_MOST_MS)]);
+      try {
+        return await runReport(deps.db, name, given, { timeoutMs: deps.timeoutMs });
+      } catch (error) {
+        if ((error as { code?: unknown }).code === "57014") {
+          throw new AppError(503, "report_timeout", `the report ran longer than --report-timeout (${deps.timeoutMs} ms); narrow it or raise the timeout`);
+        }
+        if (isTransient(error)) throw new AppError(503, "database_unavailable", "the database is unavailable; retry later");
+        throw error;
+      }
+    });
+}

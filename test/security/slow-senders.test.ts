@@ -1,0 +1,129 @@
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
+import type { Db } from "../../src/db/db.ts";
+import { openPostgres } from "../../src/db/postgres.ts";
+import { testApp } from "../support/app.ts";
+import { dbKind, freshDb, testPgUrl } from "../support/db.ts";
+import { digestOf, envelope, image, pushBlob } from "../support/events.ts";
+import { EVENTS_V1 } from "../support/fixtures.ts";
+
+setDefaultTimeout(120_000);
+
+let db: Db;
+let servers: { stop(force?: boolean): void }[];
+beforeEach(async () => {
+  db = await freshDb();
+  servers = [];
+});
+afterEach(async () => {
+  servers.forEach((s) => s.stop(true));
+  await db.close();
+});
+
+/** The real app behind a real HTTP server, as regstat serves it. */
+function serve(args: string[] = []) {
+  const app = testApp(db, { args });
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.app.fetch });
+  const port = server.port!;
+  servers.push(server);
+  const url = `http://127.0.0.1:${port}`;
+  const deliver = async (seed: string) => {
+    const res = await fetch(`${url}/events`, {
+      method: "POST",
+      headers: { "content-type": EVENTS_V1 },
+      body: JSON.stringify(envelope(pushBlob({ repository: "demo/app", digest: digestOf(seed) }))),
+    });
+    return { status: res.status, body: await res.text() };
+  };
+  return { app, url, port, deliver };
+}
+
+/** A connection that sends a delivery's headers and one byte of its body, then nothing more. */
+async function stalled(port: number) {
+  let answer = "";
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: { data: (_s, data) => void (answer += data.toString()), error: () => {}, close: () => {} },
+  });
+  socket.write(`POST /events HTTP/1.1\r\nhost: x\r\ncontent-type: ${EVENTS_V1}\r\ncontent-length: 1000\r\n\r\n{`);
+  return { socket, answer: () => answer };
+}
+
+test("256 and more connections stalled after headers and one byte take no capacity from real deliveries", async () => {
+  const { port, deliver } = serve();
+  const connections = await Promise.all(Array.from({ length: 300 }, () => stalled(port)));
+  try {
+    await Bun.sleep(200);
+    for (let i = 0; i < 5; i++) expect(await deliver(`real ${i}`)).toMatchObject({ status: 200 });
+  } finally {
+    connections.forEach((c) => c.socket.end());
+  }
+  expect((await db.query<{ n: number }>("select count(*)::int as n from regstat.events"))[0]!.n).toBe(5);
+});
+
+test("a body that does not arrive within --body-timeout is answered 408 and stores nothing", async () => {
+  const { port } = serve(["--body-timeout", "300ms"]);
+  const connection = await stalled(port);
+  for (let i = 0; i < 200 && !connection.answer(); i++) await Bun.sleep(25);
+  connection.socket.end();
+  expect(connection.answer()).toStartWith("HTTP/1.1 408");
+  expect(connection.answer()).toContain("body_timeout");
+});
+
+test("reports hammered from many clients: every webhook delivery still answers 200, reports 200 or 503 busy", async () => {
+  const { app, url, deliver } = serve();
+  const img = image("hammer", { repository: "team/app", tag: "v1" });
+  for (const e of [...img.blobPushes, img.push()]) expect((await app.post(envelope(e))).status).toBe(200);
+  let stop = false;
+  const statuses = new Map<number, number>();
+  const hammer = async () => {
+    const names = ["images", "repositories", "storage", "missing-blobs", "orphaned-blobs", "most-tagged", "activity"];
+    for (let i = 0; !stop; i++) {
+      const res = await fetch(`${url}/reports/${names[i % names.length]}`);
+      await res.arrayBuffer();
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+    }
+  };
+  const clients = Array.from({ length: 40 }, hammer);
+  const deliveries: number[] = [];
+  try {
+    for (let i = 0; i < 20; i++) deliveries.push((await deliver(`during ${i}`)).status);
+  } finally {
+    stop = true;
+    await Promise.all(clients);
+  }
+  console.log(`reports answered during the deliveries, by status: ${JSON.stringify(Object.fromEntries(statuses))}`);
+  expect(deliveries).toEqual(Array(20).fill(200));
+  expect([...statuses.keys()].filter((s) => s !== 200 && s !== 503)).toEqual([]);
+});
+
+// PGlite cannot interrupt a statement, nor has a second connection to hold a lock with.
+describe.if(dbKind === "postgres")("on PostgreSQL", () => {
+  test("a report past --report-timeout answers 503; past 4 running and 16 waiting, 503 busy; the webhook answers meanwhile", async () => {
+    const { url, deliver } = serve(["--report-timeout", "2s"]);
+    const name = (await db.query<{ d: string }>("select current_database() as d"))[0]!.d;
+    const holderUrl = new URL(testPgUrl!);
+    holderUrl.pathname = `/${name}`;
+    const holder = openPostgres(holderUrl.toString(), { max: 1 });
+    let release = () => {};
+    const held = holder.transaction(async (tx) => {
+      await tx.exec("lock table regstat.tags in access exclusive mode");
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await Bun.sleep(100);
+    try {
+      const answers = Array.from({ length: 30 }, () => fetch(`${url}/reports/images`).then(async (r) => ({ status: r.status, body: await r.json() as any })));
+      // Webhook deliveries touch no tag: they are not behind the lock, nor behind the reports.
+      expect(await deliver("during the reports")).toMatchObject({ status: 200 });
+      const all = await Promise.all(answers);
+      const codes = all.map((a) => a.body.error?.code);
+      expect(codes.filter((c) => c === "busy").length).toBe(10);
+      expect(codes.filter((c) => c === "report_timeout").length).toBe(20);
+    } finally {
+      release();
+      await held;
+      await holder.close();
+    }
+    expect((await fetch(`${url}/reports/images`)).status).toBe(200);
+  });
+});
