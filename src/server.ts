@@ -33,6 +33,9 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
     hostname: config.host,
     fetch: app.fetch,
     maxRequestBodySize: config.bodyLimit + 64 * 1024,
+    // Seconds a connection may send nothing (stalled headers included): enough for a report to wait its turn
+    // and run (each up to --report-timeout), at least Bun's default 10 s, at most Bun's limit.
+    idleTimeout: Math.min(255, Math.max(10, Math.ceil((2 * config.reportTimeout) / 1000) + 5)),
     ...(config.tlsCert && config.tlsKey ? { tls: { cert: Bun.file(config.tlsCert), key: Bun.file(config.tlsKey) } } : {}),
   });
   const url = new URL(`${config.tlsCert ? "https" : "http"}://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${server.port}`);

@@ -14,7 +14,8 @@ const YIELD_AT_MOST_MS = 1000;
  * report first waits (a moment at most) for the ingest writes queued before it.
  */
 export function guardedReports(deps: { db: Db; timeoutMs?: number; yieldTo?: () => Promise<void> }): RunGuarded {
-  const gate = concurrencyGate(deps.db.kind === "pglite" ? 1 : 4, 16, "reports");
+  // A report waits for its turn no longer than it may run: a connection idle for longer is cut (server.ts).
+  const gate = concurrencyGate(deps.db.kind === "pglite" ? 1 : 4, { queue: 16, maxWaitMs: deps.timeoutMs || Infinity, what: "reports" });
   return (name, given) =>
     gate(async () => {
       if (deps.yieldTo) await Promise.race([deps.yieldTo(), Bun.sleep(YIELD_AT_MOST_MS)]);

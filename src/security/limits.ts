@@ -40,16 +40,29 @@ export function keepableEvent(raw: unknown, maxBytes = DEAD_LETTER_MAX_BYTES): u
 }
 
 /**
- * At most `max` pieces of work at once, and at most `queue` more waiting for their turn; past that the
- * caller is told 503 `busy` at once (the registry, or a dashboard, retries).
+ * At most `max` pieces of work at once, and at most `queue` more waiting for their turn, each for `maxWaitMs`
+ * at most; past that the caller is told 503 `busy` (the registry, or a dashboard, retries).
  */
-export function concurrencyGate(max: number, queue = 0, what = "requests") {
+export function concurrencyGate(max: number, { queue = 0, maxWaitMs = Infinity, what = "requests" } = {}) {
   let running = 0;
   const waiting: (() => void)[] = [];
+  const busy = () => new AppError(503, "busy", `more than ${max + queue} ${what} at once; retry later`);
   return async <T>(work: () => Promise<T>): Promise<T> => {
     if (running >= max) {
-      if (waiting.length >= queue) throw new AppError(503, "busy", `more than ${max + queue} ${what} at once; retry later`);
-      await new Promise<void>((resolve) => waiting.push(resolve));
+      if (waiting.length >= queue) throw busy();
+      await new Promise<void>((resolve, reject) => {
+        const turn = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = Number.isFinite(maxWaitMs)
+          ? setTimeout(() => {
+              waiting.splice(waiting.indexOf(turn), 1);
+              reject(busy());
+            }, maxWaitMs)
+          : undefined;
+        waiting.push(turn);
+      });
     } else running++;
     try {
       return await work();

@@ -63,7 +63,7 @@ export function webhookRoutes(options: WebhookOptions) {
 
   // Counts only deliveries whose body has arrived: connections that trickle or stall (slowloris) wait in
   // readBody, bounded by --body-timeout, and take no slot from the registry's own deliveries.
-  const inFlight = concurrencyGate(MAX_IN_FLIGHT, 0, "notifications in flight");
+  const inFlight = concurrencyGate(MAX_IN_FLIGHT, { what: "notifications in flight" });
   for (const path of ["/", "/events"]) {
     app.post(path, limit, async (c) => {
       const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();

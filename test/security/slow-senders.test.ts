@@ -71,7 +71,8 @@ test("a body that does not arrive within --body-timeout is answered 408 and stor
 });
 
 test("reports hammered from many clients: every webhook delivery still answers 200, reports 200 or 503 busy", async () => {
-  const { app, url, deliver } = serve();
+  // A deadline of its own: on a machine shared by many test runs, 450 ms measures the machine, not regstat.
+  const { app, url, deliver } = serve(["--db-timeout", "2s"]);
   const img = image("hammer", { repository: "team/app", tag: "v1" });
   for (const e of [...img.blobPushes, img.push()]) expect((await app.post(envelope(e))).status).toBe(200);
   let stop = false;
@@ -86,21 +87,26 @@ test("reports hammered from many clients: every webhook delivery still answers 2
   };
   const clients = Array.from({ length: 40 }, hammer);
   const deliveries: number[] = [];
+  let slowest = 0;
   try {
-    for (let i = 0; i < 20; i++) deliveries.push((await deliver(`during ${i}`)).status);
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      deliveries.push((await deliver(`during ${i}`)).status);
+      slowest = Math.max(slowest, performance.now() - started);
+    }
   } finally {
     stop = true;
     await Promise.all(clients);
   }
-  console.log(`reports answered during the deliveries, by status: ${JSON.stringify(Object.fromEntries(statuses))}`);
+  console.log(`reports answered during the deliveries, by status: ${JSON.stringify(Object.fromEntries(statuses))}; slowest delivery ${slowest.toFixed(0)} ms (load ${require("node:os").loadavg()[0].toFixed(1)})`);
   expect(deliveries).toEqual(Array(20).fill(200));
   expect([...statuses.keys()].filter((s) => s !== 200 && s !== 503)).toEqual([]);
 });
 
 // PGlite cannot interrupt a statement, nor has a second connection to hold a lock with.
 describe.if(dbKind === "postgres")("on PostgreSQL", () => {
-  test("a report past --report-timeout answers 503; past 4 running and 16 waiting, 503 busy; the webhook answers meanwhile", async () => {
-    const { url, deliver } = serve(["--report-timeout", "2s"]);
+  test("a report past --report-timeout answers 503; past 4 running and 16 waiting a moment, 503 busy; the webhook answers meanwhile", async () => {
+    const { url, deliver } = serve(["--report-timeout", "1s"]);
     const name = (await db.query<{ d: string }>("select current_database() as d"))[0]!.d;
     const holderUrl = new URL(testPgUrl!);
     holderUrl.pathname = `/${name}`;
@@ -117,8 +123,11 @@ describe.if(dbKind === "postgres")("on PostgreSQL", () => {
       expect(await deliver("during the reports")).toMatchObject({ status: 200 });
       const all = await Promise.all(answers);
       const codes = all.map((a) => a.body.error?.code);
-      expect(codes.filter((c) => c === "busy").length).toBe(10);
-      expect(codes.filter((c) => c === "report_timeout").length).toBe(20);
+      // 4 run into the timeout, 16 wait (each for a timeout at most, then busy), the other 10 are busy at once.
+      const [busy, late] = [codes.filter((c) => c === "busy").length, codes.filter((c) => c === "report_timeout").length];
+      expect(busy).toBeGreaterThanOrEqual(10);
+      expect(late).toBeGreaterThanOrEqual(4);
+      expect(busy + late).toBe(30);
     } finally {
       release();
       await held;
