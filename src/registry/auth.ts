@@ -98,7 +98,10 @@ export async function fetchToken(options: {
   return { value, expiresAt: Date.now() + seconds * 1000 - expiryMargin(seconds * 1000) };
 }
 
-/** Bearer tokens per registry and scope, dropped once expired. */
+// Scopes are per repository: a registry with many repositories must not grow the cache without end.
+const MAX_TOKENS = 1024;
+
+/** Bearer tokens per registry and scope, dropped once expired, the oldest dropped past MAX_TOKENS. */
 export class TokenCache {
   #tokens = new Map<string, Token>();
 
@@ -110,6 +113,8 @@ export class TokenCache {
   }
 
   set(key: string, token: Token) {
+    this.#tokens.delete(key);
+    if (this.#tokens.size >= MAX_TOKENS) this.#tokens.delete(this.#tokens.keys().next().value!);
     this.#tokens.set(key, token);
   }
 

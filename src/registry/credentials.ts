@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { readCapped } from "./read-capped.ts";
 
 /** A login for one registry: a user and password, or an identity (refresh) token for the token realm. */
 export type Credential = { username: string; password: string } | { username?: string; identityToken: string };
@@ -67,6 +68,8 @@ export function credentialStore(config: v.InferOutput<typeof DockerConfig>): Cre
     const hit = cache.get(host);
     if (hit && hit.until > Date.now()) return hit.credential;
     const credential = runHelper(helper, host === DOCKER_HUB ? HUB_SERVER : host);
+    // Hosts come from the call-back policy, so few; bounded all the same.
+    if (cache.size >= 256) cache.delete(cache.keys().next().value!);
     cache.set(host, { credential, until: Date.now() + HELPER_CACHE_MS });
     credential.catch(() => cache.delete(host));
     return credential;
@@ -101,17 +104,43 @@ function fromEntry(entry: v.InferOutput<typeof AuthEntry>): Credential | undefin
   return undefined;
 }
 
+const HELPER_TIMEOUT_MS = 10_000;
+// A helper answers a username and a secret: a token is a few kilobytes at most.
+const HELPER_OUTPUT_MAX_BYTES = 64 * 1024;
+
+/**
+ * What a helper runs with: regstat's environment without its own settings and PostgreSQL's (the tokens and
+ * the database password are nobody else's business); PATH, HOME and a cloud helper's own variables stay.
+ */
+export function helperEnvironment(env: Record<string, string | undefined> = process.env): Record<string, string> {
+  const secret = /^(REGSTAT_|PG)|^DATABASE_URL$/;
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !secret.test(e[0])));
+}
+
 /** `docker-credential-<name> get` with the server on stdin; "not found" is no credential, not an error. */
 async function runHelper(name: string, server: string): Promise<Credential | undefined> {
   const program = `docker-credential-${name}`;
   const executable = Bun.which(program, { PATH: process.env.PATH ?? "" });
   if (!executable) throw new Error(`the credential helper ${program} is not on PATH`);
-  const proc = Bun.spawn([executable, "get"], { stdin: new TextEncoder().encode(server), stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
+  const proc = Bun.spawn([executable, "get"], {
+    stdin: new TextEncoder().encode(server),
+    stdout: "pipe",
+    stderr: "pipe",
+    env: helperEnvironment(),
+    timeout: HELPER_TIMEOUT_MS,
+    killSignal: "SIGKILL",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    readCapped(new Response(proc.stdout), HELPER_OUTPUT_MAX_BYTES),
+    readCapped(new Response(proc.stderr), HELPER_OUTPUT_MAX_BYTES),
     proc.exited,
   ]);
+  if (proc.signalCode === "SIGKILL") throw new Error(`the credential helper ${program} did not answer within ${HELPER_TIMEOUT_MS / 1000} s`);
+  if (!stdout || !stderr) {
+    proc.kill("SIGKILL");
+    throw new Error(`the credential helper ${program} printed more than ${HELPER_OUTPUT_MAX_BYTES} bytes`);
+  }
+  const [out, err] = [new TextDecoder().decode(stdout), new TextDecoder().decode(stderr)];
   if (code !== 0) {
     if (/not found/i.test(out + err)) return undefined;
     // Its output may hold a secret: say only that it failed.

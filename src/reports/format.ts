@@ -2,9 +2,13 @@ import type { Answer, Row } from "./run.ts";
 
 const cell = (value: unknown) => (value === null || value === undefined ? "" : String(value));
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
+/**
+ * RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. Text starting with = + - @
+ * (or a tab or carriage return) is what a spreadsheet runs as a formula: a repository or tag named so by a
+ * pusher gets a leading ' so that it is shown, not run. Numbers are left alone (-1 is a number).
+ */
 const csvField = (value: unknown) => {
-  const text = cell(value);
+  const text = typeof value === "string" && /^[=+\-@\t\r]/.test(value) ? `'${value}` : cell(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 };
 

@@ -54,6 +54,9 @@ test("the unit runs the installed executable with a state directory, settings fr
     NoNewPrivileges: "yes",
     CapabilityBoundingSet: "",
     RestrictAddressFamilies: "AF_INET AF_INET6 AF_UNIX",
+    MemoryMax: "2G",
+    TasksMax: "256",
+    IPAddressDeny: "link-local multicast",
   });
   // Bun's JIT maps writable+executable memory (measured: denied, a fresh embedded database takes 3x as long).
   expect(d.MemoryDenyWriteExecute).toBeUndefined();

@@ -20,6 +20,8 @@ case "$server" in
   https://index.docker.io/v1/) echo '{"Username":"hub","Secret":"hub-s3cret"}' ;;
   token.example.com) echo '{"Username":"<token>","Secret":"identity-s3cret"}' ;;
   broken.example.com) echo 'oops helper-leaks-s3cret' >&2; exit 3 ;;
+  env.example.com) printf '{"Username":"env","Secret":"%s"}' "$(env | cut -d= -f1 | tr '\n' ' ')" ;;
+  loud.example.com) head -c 1000000 /dev/zero | tr '\0' x ;;
   *) echo "credentials not found in native keychain"; exit 1 ;;
 esac
 `,
@@ -87,6 +89,22 @@ describe("Docker config.json", () => {
     expect((error as Error).message).toContain("docker-credential-x");
     expect((error as Error).message).not.toContain("s3cret");
     expect(((await s.lookup("gone.example.com").catch((e: Error) => e)) as Error).message).toContain("not on PATH");
+  });
+
+  test("a helper runs without regstat's tokens or the database password, and may not print without end", async () => {
+    process.env.REGSTAT_WEBHOOK_TOKEN = "webhook-s3cret";
+    process.env.PGPASSWORD = "pg-s3cret";
+    try {
+      const s = await store({ credHelpers: { "env.example.com": "x", "loud.example.com": "x" } });
+      const seen = ((await s.lookup("env.example.com")) as { password: string }).password.split(" ");
+      expect(seen).toContain("PATH");
+      expect(seen).not.toContain("REGSTAT_WEBHOOK_TOKEN");
+      expect(seen).not.toContain("PGPASSWORD");
+      expect(((await s.lookup("loud.example.com").catch((e: Error) => e)) as Error).message).toContain("more than 65536 bytes");
+    } finally {
+      delete process.env.REGSTAT_WEBHOOK_TOKEN;
+      delete process.env.PGPASSWORD;
+    }
   });
 
   test("an invalid file is refused with where, not what", async () => {
