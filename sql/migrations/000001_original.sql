@@ -1,4 +1,5 @@
--- The schema of the original Go regstat, as it created it. A database it made already has all of this;
+-- The tables of the original Go regstat, with its columns and keys (its DDL, NOT NULLs included, is in
+-- test/support/original-regstat.ts; 000007 relaxes what regstat cannot keep). A database it made has them;
 -- a new one gets the same starting point, so both take the same path through every later migration.
 create table if not exists regstat.blobs (
   digest text primary key,
