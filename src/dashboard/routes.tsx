@@ -41,7 +41,8 @@ export function dashboardRoutes(deps: { run: RunGuarded; tokens: string[] }) {
     try {
       return c.html(documentOf(await render({ read, query })));
     } catch (error) {
-      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      // a refused question (400) or a busy or unavailable database (503): said on a page, with its status
+      if (!(error instanceof AppError)) throw error;
       c.error = error;
       return c.html(documentOf(<ErrorPage error={error} />), error.status);
     }
