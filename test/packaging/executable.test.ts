@@ -1,20 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Db } from "../../src/db/db.ts";
 import { openPglite } from "../../src/db/pglite.ts";
 import { openPostgres } from "../../src/db/postgres.ts";
-import { testApp } from "../support/app.ts";
-import { freshDb, freshPostgresDatabase } from "../support/db.ts";
+import { freshPostgresDatabase } from "../support/db.ts";
 import { allFixtures, type Captured } from "../support/fixtures.ts";
 import { freePort } from "../support/free-port.ts";
-import { postgresServer } from "../support/postgres-cluster.ts";
+import { keywordForm, postgresServer } from "../support/postgres-cluster.ts";
+import { REPORT, replayOver, sourceReplay, stateOf } from "../support/replay.ts";
 import { buildExecutable, installAlone, root, runExecutable, startExecutable, type Started } from "./binary.ts";
 
 // The token the registry that produced the captures sent (see ../shared/fixtures/README.md).
 const WEBHOOK_TOKEN = "s3cret";
 const REPORTS_TOKEN = "reports-token-for-the-packaging-test";
-const REPORT = "/reports/images";
 
 // Mount an empty tmpfs over the repository, so the executable cannot fall back on node_modules or sql/.
 const hideRepository = ["unshare", "--mount", "--", "sh", "-c", 'mount -t tmpfs tmpfs "$0" && exec "$@"', root];
@@ -30,14 +28,8 @@ beforeAll(async () => {
   executable = buildExecutable();
   captured = await allFixtures();
   // What the source, run in process, makes of the same notifications: the executable must agree.
-  const db = await freshDb();
-  const { app, post, ingestor } = testApp(db);
-  for (const request of captured) expect((await post(request.body)).status).toBe(200);
-  await ingestor.idle();
-  expected = await stateOf(db);
-  expectedReport = await (await app.request(REPORT)).json();
+  ({ state: expected, report: expectedReport } = await sourceReplay(captured));
   expect((expectedReport as { rows: unknown[] }).rows.length).toBeGreaterThan(0);
-  await db.close();
   postgres = await postgresServer();
   cleanups.push(postgres.stop);
 });
@@ -46,26 +38,8 @@ afterAll(async () => {
   executable?.cleanup();
 });
 
-/** The state a replay leaves, without the columns that hold the time of arrival. */
-async function stateOf(db: Db) {
-  return {
-    events: await db.query("select id, action, kind, registry, repository, digest, tag, method from regstat.events order by id"),
-    tags: await db.query("select name, manifest_digest, pushed, pulled from regstat.tags order by name"),
-    manifests: await db.query("select digest, pushed, pulled from regstat.manifests order by digest"),
-    blobs: await db.query("select digest, pushed, pulled from regstat.blobs order by digest"),
-  };
-}
-
 /** Each captured request as the registry sent it: same body, same headers (the length is recomputed). */
-async function replay(url: string) {
-  const answers = [];
-  for (const { headers, body } of captured) {
-    const { "content-length": _, ...sent } = headers;
-    const response = await fetch(`${url}/`, { method: "POST", headers: sent, body: JSON.stringify(body) });
-    answers.push(response.status);
-  }
-  return answers;
-}
+const replay = (url: string) => replayOver(url, captured);
 
 async function reportsAnswer(url: string) {
   const response = await fetch(`${url}${REPORT}`, { headers: { authorization: `Bearer ${REPORTS_TOKEN}` } });
@@ -175,17 +149,3 @@ describe("the executable, copied alone into an empty directory and run with an e
     expect(printed.stdout).toBe(readFileSync(join(root, "deploy/regstat.service"), "utf8"));
   });
 });
-
-/** `host=... port=... user=... password=... dbname=... sslmode=disable`, as the original's README wrote it. */
-function keywordForm(url: string) {
-  const u = new URL(url);
-  const quote = (s: string) => `'${s.replace(/['\\]/g, "\\$&")}'`;
-  return [
-    `host=${u.hostname}`,
-    `port=${u.port || 5432}`,
-    `user=${decodeURIComponent(u.username)}`,
-    ...(u.password ? [`password=${quote(decodeURIComponent(u.password))}`] : []),
-    `dbname=${u.pathname.slice(1)}`,
-    "sslmode=disable",
-  ].join(" ");
-}

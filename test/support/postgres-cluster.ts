@@ -46,6 +46,20 @@ export async function postgresServer(): Promise<{ url: string; stop(): Promise<v
   return { url: cluster.url, stop: cluster.destroy };
 }
 
+/** `host=... port=... user=... password=... dbname=... sslmode=disable`, as the original's README wrote it. */
+export function keywordForm(url: string) {
+  const u = new URL(url);
+  const quote = (s: string) => `'${s.replace(/['\\]/g, "\\$&")}'`;
+  return [
+    `host=${u.hostname}`,
+    `port=${u.port || 5432}`,
+    `user=${decodeURIComponent(u.username)}`,
+    ...(u.password ? [`password=${quote(decodeURIComponent(u.password))}`] : []),
+    `dbname=${u.pathname.slice(1)}`,
+    "sslmode=disable",
+  ].join(" ");
+}
+
 /**
  * Starts a cluster with Debian's newest PostgreSQL: UTF8, C locale, listening on 127.0.0.1 only, its socket in
  * its own directory. initdb refuses root, so as root the server's binaries run as the postgres user; the server

@@ -1,0 +1,44 @@
+import type { Db } from "../../src/db/db.ts";
+import { testApp } from "./app.ts";
+import { freshDb } from "./db.ts";
+import type { Captured } from "./fixtures.ts";
+
+/** The report a packaged regstat (executable, container) is compared on with the source run in process. */
+export const REPORT = "/reports/images";
+
+/** The state a replay leaves, without the columns that hold the time of arrival. */
+export async function stateOf(db: Db) {
+  return {
+    events: await db.query("select id, action, kind, registry, repository, digest, tag, method from regstat.events order by id"),
+    tags: await db.query("select name, manifest_digest, pushed, pulled from regstat.tags order by name"),
+    manifests: await db.query("select digest, pushed, pulled from regstat.manifests order by digest"),
+    blobs: await db.query("select digest, pushed, pulled from regstat.blobs order by digest"),
+  };
+}
+
+/** Each captured request POSTed to a running regstat as the registry sent it: same body, same headers. */
+export async function replayOver(url: string, captured: Captured[]) {
+  const answers = [];
+  for (const { headers, body } of captured) {
+    const { "content-length": _, ...sent } = headers;
+    const response = await fetch(`${url}/`, { method: "POST", headers: sent, body: JSON.stringify(body) });
+    answers.push(response.status);
+  }
+  return answers;
+}
+
+/** What the source, run in process on a fresh test database, makes of the same notifications. */
+export async function sourceReplay(captured: Captured[]) {
+  const db = await freshDb();
+  try {
+    const { app, post, ingestor } = testApp(db);
+    for (const request of captured) {
+      const status = (await post(request.body)).status;
+      if (status !== 200) throw new Error(`the source answered ${status} to a captured notification`);
+    }
+    await ingestor.idle();
+    return { state: await stateOf(db), report: await (await app.request(REPORT)).json() };
+  } finally {
+    await db.close();
+  }
+}
