@@ -91,9 +91,11 @@ try {
 /** The plan of a report's first page, with the tables it reads whole (Seq Scan) called out. */
 async function explain(db: Db, name: string, params: Record<string, string>) {
   const report = reports.find((r) => r.name === name)!;
+  const { sql, args } = report;
+  if (!sql || !args) return log(`--- ${name}: several queries, no single plan to show`);
   const { values, after, limit } = parseParams(report, params);
   const plan = await db.transaction(
-    (tx) => tx.query<{ "QUERY PLAN": string }>(`explain (analyze, buffers off, costs off) ${report.sql}`, report.args(values, after, limit + 1)),
+    (tx) => tx.query<{ "QUERY PLAN": string }>(`explain (analyze, buffers off, costs off) ${sql}`, args(values, after, limit + 1)),
     { readOnly: true },
   );
   const lines = plan.map((row) => row["QUERY PLAN"]);

@@ -10,6 +10,7 @@ import m000006 from "../sql/migrations/000006_image_size.sql" with { type: "text
 import m000007 from "../sql/migrations/000007_adopt_original_constraints.sql" with { type: "text" };
 import m000009 from "../sql/migrations/000009_truthful_events.sql" with { type: "text" };
 import m000010 from "../sql/migrations/000010_dead_letter_cause.sql" with { type: "text" };
+import m000012 from "../sql/migrations/000012_cleanup_plan.sql" with { type: "text" };
 
 import classifyDeletes from "../sql/queries/classify_deletes.sql" with { type: "text" };
 import deleteTags from "../sql/queries/delete_tags.sql" with { type: "text" };
@@ -63,6 +64,13 @@ import reportRefreshStorage from "../sql/queries/report_refresh_storage.sql" wit
 import reportSnapshotAsOf from "../sql/queries/report_snapshot_as_of.sql" with { type: "text" };
 import reportSnapshotClaim from "../sql/queries/report_snapshot_claim.sql" with { type: "text" };
 import reportSnapshotDone from "../sql/queries/report_snapshot_done.sql" with { type: "text" };
+// the cleanup planner (issue 14)
+import cleanupRepositories from "../sql/queries/cleanup_repositories.sql" with { type: "text" };
+import cleanupRows from "../sql/queries/cleanup_rows.sql" with { type: "text" };
+import cleanupScript from "../sql/queries/cleanup_script.sql" with { type: "text" };
+import cleanupTotals from "../sql/queries/cleanup_totals.sql" with { type: "text" };
+import cleanupWindow from "../sql/queries/cleanup_window.sql" with { type: "text" };
+import reportGcHazards from "../sql/queries/report_gc_hazards.sql" with { type: "text" };
 // production hardening (issue 5): metrics and retention
 import countActivity from "../sql/queries/count_activity.sql" with { type: "text" };
 import countStaleTags from "../sql/queries/count_stale_tags.sql" with { type: "text" };
@@ -83,9 +91,16 @@ export const migrations = [
   { version: 7, name: "adopt_original_constraints", text: m000007 },
   { version: 9, name: "truthful_events", text: m000009 },
   { version: 10, name: "dead_letter_cause", text: m000010 },
+  { version: 12, name: "cleanup_plan", text: m000012 },
 ];
 
 export const queries = {
+  cleanupRepositories,
+  cleanupRows,
+  cleanupScript,
+  cleanupTotals,
+  cleanupWindow,
+  reportGcHazards,
   reportActivity,
   reportBlobs,
   reportDeletions,

@@ -4,11 +4,9 @@ import { openDb } from "../db/open.ts";
 import { AppError } from "../errors.ts";
 import { reportsByName } from "../reports/catalogue.ts";
 import { toCsv, toTable } from "../reports/format.ts";
-import { describeReports, findReport, runReport } from "../reports/run.ts";
+import { describeReports, findReport, runReport, runScript } from "../reports/run.ts";
 
-export const summary = "print a report straight from the database: regstat report <name> [--param value ...] [--format json|csv|table]";
-
-const formats = ["json", "csv", "table"];
+export const summary = "print a report straight from the database: regstat report <name> [--param value ...] [--format json|csv|table|script]";
 
 /**
  * `regstat report` lists the reports; `regstat report <name> --days 30 --format csv` prints one. The
@@ -25,8 +23,9 @@ export async function run(args: string[], env: Record<string, string | undefined
     return name === undefined ? 0 : fail(`name the report before its parameters (${[...reportsByName.keys()].join(", ")})`);
   }
   let given: Record<string, string>;
+  let formats = ["json", "csv", "table"];
   try {
-    findReport(name);
+    if (findReport(name).script) formats = [...formats, "script"];
     given = readFlags(flags);
   } catch (error) {
     if (error instanceof AppError) return fail(explain(error));
@@ -34,17 +33,22 @@ export async function run(args: string[], env: Record<string, string | undefined
   }
   const format = given.format ?? "json";
   delete given.format;
-  if (!formats.includes(format)) return fail(`--format: must be json, csv or table (got ${JSON.stringify(format)})`);
+  if (!formats.includes(format)) return fail(`--format: must be ${formats.join(", ")} (got ${JSON.stringify(format)})`);
 
   const db = await openDb(config);
   try {
     if (await pendingMigrations(db)) return fail("the database schema is not up to date: run `regstat migrate` first");
+    if (format === "script") {
+      process.stdout.write(await runScript(db, name, given));
+      return 0;
+    }
     const answer = await runReport(db, name, given, { refreshOlderThanMs: config.reportRefresh });
     const columns = Object.keys(findReport(name).columns);
     if (format === "json") process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
     else process.stdout.write(format === "csv" ? toCsv(columns, answer.rows) : toTable(columns, answer.rows));
     if (format !== "json" && answer.next_cursor) process.stderr.write(`more rows: --cursor ${answer.next_cursor}\n`);
     if (format !== "json" && answer.as_of) process.stderr.write(`as of ${answer.as_of}\n`);
+    if (format !== "json" && answer.totals) process.stderr.write(`totals: ${JSON.stringify(answer.totals)}\n`);
     return 0;
   } catch (error) {
     if (error instanceof AppError) return fail(explain(error));

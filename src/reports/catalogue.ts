@@ -1,6 +1,9 @@
+import type { Queryable, Row } from "../db/db.ts";
 import { queries } from "../sql.ts";
+import { cleanupReports } from "./cleanup-reports.ts";
 import type { Key } from "./cursor.ts";
 import type { ParamName } from "./params.ts";
+import type { Answer } from "./run.ts";
 
 export type Values = Partial<Record<ParamName, unknown>> & { registry: string; repository: string };
 
@@ -16,10 +19,17 @@ export type Report = {
   defaultLimit?: number;
   /** what each column holds, in order: units, and whether sizes are deduplicated or summed */
   columns: Record<string, string>;
-  sql: string;
+  /** the one query answering a page (up to `limit` rows, each with its cursor_key), given `args` */
+  sql?: string;
   /** the sort key before the first row */
   start: Key;
-  args(values: Values, after: Key, limit: number): unknown[];
+  args?(values: Values, after: Key, limit: number): unknown[];
+  /** instead of `sql`: a report of several queries reads its page itself, and may answer fields beside the rows */
+  page?(tx: Queryable, values: Values, after: Key, limit: number): Promise<{ rows: Row[]; fields?: Record<string, unknown> }>;
+  /** `format=script`: the answer as a shell script (`given`: the parameters as the caller wrote them) */
+  script?(tx: Queryable, values: Values, given: Record<string, string>): Promise<string>;
+  /** headers a CSV answer carries beside its rows */
+  csvHeaders?(answer: Answer): Record<string, string>;
   /** a problem with the parameters together, named by parameter */
   check?(values: Values): { parameter: string; message: string; allowed: string } | undefined;
 };
@@ -234,6 +244,7 @@ export const reports: Report[] = [
     start: ["infinity", ""],
     args: (v, after, limit) => [...filters(v), v.since ?? "-infinity", ...after, limit],
   },
+  ...cleanupReports,
 ];
 
 export const reportsByName = new Map(reports.map((r) => [r.name, r]));

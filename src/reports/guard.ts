@@ -1,9 +1,12 @@
 import { isTransient, type Db } from "../db/db.ts";
 import { AppError } from "../errors.ts";
 import { concurrencyGate } from "../security/limits.ts";
-import { runReport, type Answer } from "./run.ts";
+import { runReport, runScript, type Answer } from "./run.ts";
 
-export type RunGuarded = (name: string, given: Record<string, string>) => Promise<Answer>;
+/** One report's answer; `script`: its `format=script` answer (the cleanup plan), under the same guard. */
+export type RunGuarded = ((name: string, given: Record<string, string>) => Promise<Answer>) & {
+  script(name: string, given: Record<string, string>): Promise<string>;
+};
 
 const YIELD_AT_MOST_MS = 1000;
 
@@ -16,11 +19,11 @@ const YIELD_AT_MOST_MS = 1000;
 export function guardedReports(deps: { db: Db; timeoutMs?: number; yieldTo?: () => Promise<void> }): RunGuarded {
   // A report waits for its turn no longer than it may run: a connection idle for longer is cut (server.ts).
   const gate = concurrencyGate(deps.db.kind === "pglite" ? 1 : 4, { queue: 16, maxWaitMs: deps.timeoutMs || Infinity, what: "reports" });
-  return (name, given) =>
+  const guarded = <T>(work: () => Promise<T>) =>
     gate(async () => {
       if (deps.yieldTo) await Promise.race([deps.yieldTo(), Bun.sleep(YIELD_AT_MOST_MS)]);
       try {
-        return await runReport(deps.db, name, given, { timeoutMs: deps.timeoutMs });
+        return await work();
       } catch (error) {
         if ((error as { code?: unknown }).code === "57014") {
           throw new AppError(503, "report_timeout", `the report ran longer than --report-timeout (${deps.timeoutMs} ms); narrow it or raise the timeout`);
@@ -29,4 +32,8 @@ export function guardedReports(deps: { db: Db; timeoutMs?: number; yieldTo?: () 
         throw error;
       }
     });
+  const run = (name: string, given: Record<string, string>) => guarded(() => runReport(deps.db, name, given, { timeoutMs: deps.timeoutMs }));
+  return Object.assign(run, {
+    script: (name: string, given: Record<string, string>) => guarded(() => runScript(deps.db, name, given, { timeoutMs: deps.timeoutMs })),
+  });
 }

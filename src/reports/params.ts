@@ -24,6 +24,29 @@ const FIRST_MOMENT = Date.parse("0001-01-01T00:00:00Z");
 const LAST_MOMENT = Date.parse("9999-12-31T23:59:59.999Z");
 const durationUpTo = `${durationHelp}, at most 36500d`;
 
+const durationSchema = () => v.pipe(
+  v.string(),
+  v.check((s) => duration(s) !== undefined, `must be ${durationUpTo}`),
+  v.transform((s) => duration(s)!),
+);
+
+const booleanSchema = () => v.pipe(v.picklist(["true", "false"], "must be true or false"), v.transform((s) => s === "true"));
+
+const patternHelp = "a regular expression of at most 1000 characters, e.g. ^v\\d+|latest";
+const patternSchema = () => v.pipe(
+  v.string(),
+  v.maxLength(1000, `must be ${patternHelp}`),
+  v.check(storable, `must be ${patternHelp}`),
+  v.check((s) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  }, `must be ${patternHelp}`),
+);
+
 const isoTime = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/;
 
 function param(name: string, description: string, allowed: string, schema: v.GenericSchema<string, unknown>): Param {
@@ -43,16 +66,9 @@ export const params = {
     "the next_cursor of a previous answer of the same report", v.pipe(v.string(), v.maxLength(4096, "is too long"))),
   days: param("days", "a number of days", "a whole number of days from 0 to 36500", whole("a whole number of days from 0 to 36500", 36_500)),
   months: param("months", "a number of months", "a whole number of months from 0 to 1200", whole("a whole number of months from 0 to 1200", 1200)),
-  grace: param("grace", "blobs pushed more recently than this are left out (a push in flight)", durationUpTo, v.pipe(
-    v.string(),
-    v.check((s) => duration(s) !== undefined, `must be ${durationUpTo}`),
-    v.transform((s) => duration(s)!),
-  )),
+  grace: param("grace", "blobs pushed more recently than this are left out (a push in flight)", durationUpTo, durationSchema()),
   fresh: param("fresh", "recompute the snapshot the report reads before answering (takes seconds on a large registry)",
-    "true or false", v.pipe(
-      v.picklist(["true", "false"], "must be true or false"),
-      v.transform((s) => s === "true"),
-    )),
+    "true or false", booleanSchema()),
   since: param("since", "only deletions at or after this time",
     `an ISO 8601 date or time (2026-01-31, 2026-01-31T08:00:00Z), or ${durationUpTo} before now`, v.pipe(
       v.string(),
@@ -67,6 +83,20 @@ export const params = {
         return new Date(Math.min(LAST_MOMENT, Math.max(FIRST_MOMENT, at))).toISOString();
       }),
     )),
+  // the cleanup planner's retention rule (src/reports/cleanup.ts)
+  keep_last: param("keep_last", "keep the N most recently pushed tags of each repository (among those the rule judges)",
+    "a whole number from 0 to 100000", whole("a whole number from 0 to 100000", 100_000)),
+  keep_pushed_within: param("keep_pushed_within", "keep tags pushed within this long", durationUpTo, durationSchema()),
+  keep_pulled_within: param("keep_pulled_within", "keep tags whose image was pulled (GET) within this long", durationUpTo, durationSchema()),
+  tag: param("tag", "judge only tags matching this regular expression (PostgreSQL's syntax); the others are kept",
+    patternHelp, patternSchema()),
+  keep_tag: param("keep_tag", "keep tags matching this regular expression (PostgreSQL's syntax), e.g. ^v\\d+|latest",
+    patternHelp, patternSchema()),
+  untagged: param("untagged", "also delete the manifests no tag reaches", "true or false", booleanSchema()),
+  totals: param("totals", "compute the plan's totals (false answers the rows alone, faster)", "true or false", booleanSchema()),
+  registry_version: param("registry_version",
+    "the Distribution version the script is for: 3 deletes a tag alone by name, 2 cannot (its script lists those tags)",
+    "2 or 3", v.pipe(v.picklist(["2", "3"], "must be 2 or 3"), v.transform(Number))),
 } satisfies Record<string, Param>;
 
 export type ParamName = keyof typeof params;

@@ -4,9 +4,7 @@ import { toCsv } from "./format.ts";
 import type { RunGuarded } from "./guard.ts";
 import { describeReports, findReport } from "./run.ts";
 
-const formats = ["json", "csv"];
-
-/** GET /reports (the catalogue) and GET /reports/<name> (one answer, JSON or ?format=csv), through the guarded runner. */
+/** GET /reports (the catalogue) and GET /reports/<name> (one answer, JSON, ?format=csv, or ?format=script for a plan), through the guarded runner. */
 export function reportRoutes(deps: { run: RunGuarded }) {
   const app = new Hono();
 
@@ -21,16 +19,24 @@ export function reportRoutes(deps: { run: RunGuarded }) {
     }
     const format = given.format ?? "json";
     delete given.format;
+    const formats = report.script ? ["json", "csv", "script"] : ["json", "csv"];
     if (!formats.includes(format)) {
-      throw badRequest("invalid_parameter", `format: must be json or csv (got ${JSON.stringify(format.slice(0, 40))})`, {
+      throw badRequest("invalid_parameter", `format: must be ${formats.join(" or ")} (got ${JSON.stringify(format.slice(0, 40))})`, {
         parameter: "format",
         allowed: formats,
       });
     }
-    const answer = await deps.run(report.name, given).catch((error) => {
+    const retryLater = (error: unknown) => {
       if (error instanceof AppError && error.status === 503) c.header("Retry-After", "1");
       throw error;
-    });
+    };
+    if (format === "script") {
+      return c.body(await deps.run.script(report.name, given).catch(retryLater), 200, {
+        "content-type": "text/x-shellscript; charset=utf-8",
+        "content-disposition": `attachment; filename="${report.name}.sh"`,
+      });
+    }
+    const answer = await deps.run(report.name, given).catch(retryLater);
     if (format === "json") return c.json(answer);
     const headers: Record<string, string> = {
       "content-type": "text/csv; charset=utf-8",
@@ -38,6 +44,7 @@ export function reportRoutes(deps: { run: RunGuarded }) {
     };
     if (answer.next_cursor) headers["x-next-cursor"] = answer.next_cursor;
     if (answer.as_of) headers["x-report-as-of"] = answer.as_of;
+    Object.assign(headers, report.csvHeaders?.(answer));
     return c.body(toCsv(Object.keys(report.columns), answer.rows), 200, headers);
   });
 

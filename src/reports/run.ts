@@ -14,6 +14,8 @@ export type Answer = {
   parameters: Record<string, unknown>;
   rows: Row[];
   next_cursor?: string | null;
+  /** fields a report answers beside its rows (the cleanup plan's totals) */
+  [field: string]: unknown;
 };
 
 /**
@@ -83,15 +85,17 @@ export async function runReport(db: Db, name: string, given: Record<string, stri
   else if (report.snapshot && options.refreshOlderThanMs !== undefined) {
     await refreshReportSnapshots(db, { olderThanMs: options.refreshOlderThanMs });
   }
-  const { fetched, asOf } = await db.transaction(async (tx) => {
+  const { fetched, fields, asOf } = await db.transaction(async (tx) => {
     // the rows and their as_of from the same snapshot, even while a refresh commits
     if (report.snapshot) await tx.query("set transaction isolation level repeatable read");
     // A plan made for the parameters at hand: a generic plan of a prepared report can be far worse for
     // some of them (a repository prefix or none, the first page or a deep one).
     await tx.query("set local plan_cache_mode = force_custom_plan");
     if (options.timeoutMs && db.kind === "postgres") await tx.query(`set local statement_timeout = ${Math.round(options.timeoutMs)}`);
-    const fetched = await tx.query<Row>(report.sql, report.args(values, after, report.list ? limit + 1 : limit));
-    return { fetched, asOf: report.snapshot ? await snapshotAsOf(tx) : undefined };
+    const { rows: fetched, fields } = report.page
+      ? await report.page(tx, values, after, limit)
+      : { rows: await tx.query<Row>(report.sql!, report.args!(values, after, report.list ? limit + 1 : limit)), fields: {} };
+    return { fetched, fields, asOf: report.snapshot ? await snapshotAsOf(tx) : undefined };
   }, { readOnly: true });
   const page = report.list ? fetched.slice(0, limit) : fetched;
   const more = report.list && fetched.length > limit;
@@ -104,7 +108,20 @@ export async function runReport(db: Db, name: string, given: Record<string, stri
     parameters,
     rows: page.map(({ cursor_key: _, ...row }) => toJson(row)),
     ...(report.list ? { next_cursor: more && last ? encodeCursor(report.name, last.cursor_key as Key) : null } : {}),
+    ...fields,
   };
+}
+
+/** A report's answer as a shell script (`format=script`), from a read-only transaction. */
+export async function runScript(db: Db, name: string, given: Record<string, string>, options: RunOptions = {}): Promise<string> {
+  const report = findReport(name);
+  if (!report.script) throw invalid("format", `the ${report.name} report has no script format`, "json, csv or table");
+  const { values } = parseParams(report, given);
+  return db.transaction(async (tx) => {
+    await tx.query("set local plan_cache_mode = force_custom_plan");
+    if (options.timeoutMs && db.kind === "postgres") await tx.query(`set local statement_timeout = ${Math.round(options.timeoutMs)}`);
+    return report.script!(tx, values, given);
+  }, { readOnly: true });
 }
 
 /** Times as ISO 8601 UTC; everything else as the database gave it (byte counts and counts are numbers). */
