@@ -5,6 +5,9 @@
  *   const reg = await startRegistry({ notify: "http://127.0.0.1:3333/events" });
  *   const img = await pushImage(reg, "demo/app:v1");          // { digest, config, layers, blobs }
  *   const idx = await pushIndex(reg, "demo/multi:latest");     // { digest, children: [image, image] }
+ *   const base = await buildBase("debian");                    // a layer to share:
+ *   await pushImage(reg, "team/a:v1", "a1", { base });        //   both images have base's layer
+ *   await pushImage(reg, "team/b:v1", "b1", { base });        //   below a layer of their own
  *   await reg.stop();                                          // also removes its storage
  *
  * Every registry gets a free loopback port and a temporary storage directory. `restart()` keeps the
@@ -36,8 +39,13 @@ export type RealRegistry = {
   login?: { user: string; password: string };
   stop(): Promise<void>;
   restart(): Promise<void>;
-  /** `docker-registry garbage-collect`: deletes unreferenced blobs, sending no event */
-  garbageCollect(options?: { deleteUntagged?: boolean }): Promise<void>;
+  /**
+   * `docker-registry garbage-collect`: deletes unreferenced blobs, sending no event. `stopped`: with the
+   * registry stopped while it runs, as Distribution asks, then started again (undelivered notifications are lost).
+   */
+  garbageCollect(options?: { deleteUntagged?: boolean; stopped?: boolean }): Promise<void>;
+  /** bytes of the blob data files in the storage (what a garbage collection frees) */
+  blobBytes(): Promise<number>;
 };
 
 export type PushedImage = { digest: string; config: string; layers: string[]; blobs: string[]; mediaType: string };
@@ -111,22 +119,37 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Real
       await halt();
       await start();
     },
-    async garbageCollect({ deleteUntagged = false } = {}) {
+    async garbageCollect({ deleteUntagged = false, stopped = false } = {}) {
       const args = ["docker-registry", "garbage-collect", ...(deleteUntagged ? ["--delete-untagged"] : []), configPath];
-      await run(args, "docker-registry garbage-collect");
+      if (stopped) await halt();
+      try {
+        await run(args, "docker-registry garbage-collect");
+      } finally {
+        if (stopped) await start();
+      }
+    },
+    async blobBytes() {
+      let bytes = 0;
+      for await (const path of new Bun.Glob("docker/registry/v2/blobs/**/data").scan({ cwd: join(root, "data"), onlyFiles: true })) {
+        bytes += Bun.file(join(root, "data", path)).size;
+      }
+      return bytes;
     },
   };
 }
 
-type Layout = { dir: string; tag: string };
+export type Layout = { dir: string; tag: string };
 
-/** An image in a fresh OCI layout: one layer holding a file unique to `seed`, for `arch`. */
-async function buildImage(seed: string, arch = "amd64"): Promise<Layout> {
+/** An image in a fresh OCI layout: one layer holding a file unique to `seed`, for `arch`; on top of `base`'s layers if given. */
+async function buildImage(seed: string, arch = "amd64", base?: Layout): Promise<Layout> {
   const dir = mkdtempSync(join(tmpdir(), "regstat-image-"));
   const layout = join(dir, "layout");
   const tag = "image";
-  await run(["umoci", "init", "--layout", layout], "umoci init");
-  await run(["umoci", "new", "--image", `${layout}:${tag}`], "umoci new");
+  if (base) await run(["cp", "-r", join(base.dir, "layout"), layout], "cp base layout");
+  else {
+    await run(["umoci", "init", "--layout", layout], "umoci init");
+    await run(["umoci", "new", "--image", `${layout}:${tag}`], "umoci new");
+  }
   writeFileSync(join(dir, "seed"), `${seed} ${arch} ${crypto.randomUUID()}\n`);
   await run(["umoci", "insert", "--rootless", "--image", `${layout}:${tag}`, join(dir, "seed"), "/seed"], "umoci insert");
   await run(["umoci", "config", "--image", `${layout}:${tag}`, "--architecture", arch, "--os", "linux"], "umoci config");
@@ -142,17 +165,20 @@ async function describeImage({ dir, tag }: Layout): Promise<PushedImage & { size
   return { digest: entry.digest, size: entry.size, mediaType: entry.mediaType, config: manifest.config.digest, layers, blobs: [manifest.config.digest, ...layers] };
 }
 
-function skopeoCopy(registry: RealRegistry, from: string, ref: string, all = false) {
+function skopeoCopy(registry: RealRegistry, from: string, ref: string, all = false, extra: string[] = []) {
   const creds = registry.login ? ["--dest-creds", `${registry.login.user}:${registry.login.password}`] : [];
   return run(
-    ["skopeo", "--insecure-policy", "copy", "--quiet", ...(all ? ["--all"] : []), "--dest-tls-verify=false", ...creds, from, `docker://${registry.host}/${ref}`],
+    ["skopeo", "--insecure-policy", "copy", "--quiet", ...(all ? ["--all"] : []), "--dest-tls-verify=false", ...creds, ...extra, from, `docker://${registry.host}/${ref}`],
     `skopeo copy to ${ref}`,
   );
 }
 
-/** Builds and pushes a one-layer OCI image as `repo:tag`; its content is unique to this call. */
-export async function pushImage(registry: RealRegistry, ref: string, seed = ref): Promise<PushedImage> {
-  const layout = await buildImage(seed);
+/** A one-layer image to build others on (`pushImage`'s base): remove it with `rmSync(base.dir, ...)`. */
+export const buildBase = (seed: string) => buildImage(seed);
+
+/** Builds and pushes an OCI image as `repo:tag`: one layer unique to this call, above `base`'s if given. */
+export async function pushImage(registry: RealRegistry, ref: string, seed = ref, options: { base?: Layout } = {}): Promise<PushedImage> {
+  const layout = await buildImage(seed, "amd64", options.base);
   try {
     await skopeoCopy(registry, `oci:${join(layout.dir, "layout")}:${layout.tag}`, ref);
     const { size: _, ...image } = await describeImage(layout);
@@ -190,6 +216,27 @@ export async function pushIndex(registry: RealRegistry, ref: string, seed = ref)
   } finally {
     rmSync(amd.dir, { recursive: true, force: true });
     rmSync(arm.dir, { recursive: true, force: true });
+  }
+}
+
+/** Copies `from` (repo:tag in the registry) to `to`: another tag, or another repository (its blobs mounted). */
+export function copyImage(registry: RealRegistry, from: string, to: string) {
+  const creds = registry.login ? ["--src-creds", `${registry.login.user}:${registry.login.password}`] : [];
+  return skopeoCopy(registry, `docker://${registry.host}/${from}`, to, true, ["--src-tls-verify=false", ...creds]);
+}
+
+/** Whether `ref` (repo:tag or repo@digest) still pulls whole: every platform's manifest, config and layers. */
+export async function pulls(registry: RealRegistry, ref: string): Promise<boolean> {
+  const dir = mkdtempSync(join(tmpdir(), "regstat-pull-"));
+  const creds = registry.login ? ["--src-creds", `${registry.login.user}:${registry.login.password}`] : [];
+  try {
+    const proc = Bun.spawn(
+      ["skopeo", "--insecure-policy", "copy", "--quiet", "--all", "--src-tls-verify=false", ...creds, `docker://${registry.host}/${ref}`, `oci:${join(dir, "layout")}:pulled`],
+      { stdout: "ignore", stderr: "ignore" },
+    );
+    return (await proc.exited) === 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
