@@ -58,16 +58,17 @@ export async function run(args: string[], env: Record<string, string | undefined
   }
 }
 
-/** `--days 3` or `--days=3`, each given once. */
+/** `--days 3` or `--days=3`, each given once; `--keep-last` is the parameter keep_last. */
 function readFlags(flags: string[]): Record<string, string> {
   const given: Record<string, string> = {};
   for (let i = 0; i < flags.length; i++) {
-    const match = /^--?([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(flags[i]!);
+    const match = /^--?([a-z][a-z0-9_-]*)(?:=(.*))?$/s.exec(flags[i]!);
     if (!match) throw new AppError(400, "invalid_argument", `unexpected argument ${JSON.stringify(flags[i])}`);
+    const name = match[1]!.replaceAll("-", "_");
     const value = match[2] ?? flags[++i];
     if (value === undefined) throw new AppError(400, "invalid_argument", `--${match[1]}: needs a value`);
-    if (match[1]! in given) throw new AppError(400, "invalid_argument", `--${match[1]}: given twice, takes one value`);
-    given[match[1]!] = value;
+    if (name in given) throw new AppError(400, "invalid_argument", `--${match[1]}: given twice, takes one value`);
+    given[name] = value;
   }
   return given;
 }

@@ -66,5 +66,20 @@ describe("regstat report", () => {
     expect(run("nonsense").err).toContain('there is no report "nonsense" (allowed: images, blobs,');
     expect(run("images", "--days", "3").err).toContain('no parameter "days" (allowed: registry, repository, limit, cursor)');
     expect(run("images", "--format", "xml").code).toBe(2);
+    const empty = run("cleanup", "--format", "table");
+    expect(empty.code).toBe(2);
+    expect(empty.err).toContain("tag: the rule is empty");
+  });
+
+  test("cleanup: the rule's flags are written with dashes; its plan as a table, or as a script", () => {
+    const table = run("cleanup", "--keep-last", "2", "--untagged=true", "--format", "table");
+    expect(table.code).toBe(0);
+    expect(table.out.split("\n")[0]).toBe("registry  repository  kind  tag  digest  pushed  pulled  pull_count  exclusive_bytes  shared");
+    expect(table.err).toBe(`totals: ${JSON.stringify({ reclaimable_bytes: 0, tags: 0, manifests: 0, kept_tags: 0 })}\n`);
+    const script = run("cleanup", "--keep_last", "2", "--registry", "registry.example.com", "--format", "script");
+    expect(script.code).toBe(0);
+    expect(script.out).toStartWith("#!/bin/sh\n# regstat cleanup plan for \"registry.example.com\"");
+    expect(script.out).toContain('REGISTRY_URL="${REGISTRY_URL:-https://registry.example.com}"');
+    expect(run("images", "--format", "script").err).toContain("--format: must be json, csv, table");
   });
 });
