@@ -126,57 +126,52 @@ left join platforms_of_deleted p on p.registry = x.registry and p.repository = x
 where t.digest is null
 $$;
 
--- The bytes a garbage collection gets back once the given manifests (pairs of repository and digest of
--- one registry, all live) are deleted. The collector keeps every blob a live manifest marks: the manifest
--- itself, its config and layers, and for an index its platform manifests. A blob marked only by the
--- deleted manifests goes: it is freed when the times they mark it equal the times every live manifest of
--- the registry does. Sizes: a manifest's own bytes, a blob's as the registry reported it.
-create function regstat.cleanup_reclaimable(registry_name text, repositories text[], digests text[])
+-- What a digest takes in the registry's storage: a manifest's own bytes, else a blob's (0 if unknown).
+create function regstat.stored_size(digest text) returns bigint
+language sql stable parallel safe
+as $$
+  select coalesce(
+    (select m.size from regstat.manifests m where m.digest = stored_size.digest),
+    (select b.size from regstat.blobs b where b.digest = stored_size.digest),
+    (select max(c.size) from regstat.manifest_children c where c.child_digest = stored_size.digest),
+    0)
+$$;
+
+-- The bytes a garbage collection gets back if the given manifests of one repository are deleted, and
+-- nothing else. The collector keeps every blob a live manifest of the registry marks: the manifest
+-- itself, its config and layers, and for an index its platform manifests. A blob the given manifests
+-- mark goes when no other live manifest of the registry (in any repository) marks it. Sizes: a
+-- manifest's own bytes, a blob's as the registry reported it. For a few manifests (a row, a repository):
+-- each blob is one index probe that stops at the first other manifest marking it. The whole plan's total
+-- is cleanup_totals.sql, set-based.
+create function regstat.cleanup_reclaimable(registry_name text, repository_name text, digests text[])
 returns bigint
 language sql stable
 as $$
-with gone as (
-  select distinct g.repository, g.digest from unnest(repositories, digests) as g (repository, digest)
-),
-marks as (
-  select g.digest as blob from gone g
-  union all
-  select mb.blob_digest from gone g join regstat.manifest_blob mb on mb.manifest_digest = g.digest
-  union all
-  select c.child_digest from gone g join regstat.manifest_children c on c.parent_digest = g.digest
-),
-marked as (
-  select m.blob, count(*) as times from marks m group by m.blob
-),
-live_marks as (
-  select m.blob, count(*) as times
-  from marked m
-  join regstat.repository_manifests rm on rm.digest = m.blob and rm.deleted is null and rm.registry = registry_name
-  group by m.blob
-  union all
-  select m.blob, count(*)
-  from marked m
-  join regstat.manifest_blob mb on mb.blob_digest = m.blob
-  join regstat.repository_manifests rm on rm.digest = mb.manifest_digest and rm.deleted is null and rm.registry = registry_name
-  group by m.blob
-  union all
-  select m.blob, count(*)
-  from marked m
-  join regstat.manifest_children c on c.child_digest = m.blob
-  join regstat.repository_manifests rm on rm.digest = c.parent_digest and rm.deleted is null and rm.registry = registry_name
-  group by m.blob
-),
-freed as (
-  select m.blob
-  from marked m
-  join live_marks l on l.blob = m.blob
-  group by m.blob, m.times
-  having sum(l.times) = m.times
+with marked as (
+  select g.digest as blob from unnest(digests) as g (digest)
+  union
+  select mb.blob_digest from regstat.manifest_blob mb where mb.manifest_digest = any(digests)
+  union
+  select c.child_digest from regstat.manifest_children c where c.parent_digest = any(digests)
 )
-select coalesce(sum(coalesce(
-  (select mf.size from regstat.manifests mf where mf.digest = f.blob),
-  (select b.size from regstat.blobs b where b.digest = f.blob),
-  (select max(c.size) from regstat.manifest_children c where c.child_digest = f.blob)
-)), 0)::bigint
-from freed f
+select coalesce(sum(regstat.stored_size(m.blob)), 0)::bigint
+from marked m
+where not exists (
+    select 1 from regstat.repository_manifests rm
+    where rm.digest = m.blob and rm.deleted is null and rm.registry = registry_name
+      and not (rm.repository = repository_name and rm.digest = any(digests))
+  )
+  and not exists (
+    select 1
+    from regstat.manifest_blob mb
+    join regstat.repository_manifests rm on rm.digest = mb.manifest_digest and rm.deleted is null and rm.registry = registry_name
+    where mb.blob_digest = m.blob and not (rm.repository = repository_name and rm.digest = any(digests))
+  )
+  and not exists (
+    select 1
+    from regstat.manifest_children c
+    join regstat.repository_manifests rm on rm.digest = c.parent_digest and rm.deleted is null and rm.registry = registry_name
+    where c.child_digest = m.blob and not (rm.repository = repository_name and rm.digest = any(digests))
+  )
 $$;

@@ -22,7 +22,7 @@ select r.registry, r.repository, r.tags,
   jsonb_build_array(r.registry, r.repository) as cursor_key
 from repositories r
 left join lateral (
-  select count(*) as manifests, regstat.cleanup_reclaimable(r.registry, array_agg(g.repository), array_agg(g.digest)) as bytes
+  select count(*) as manifests, regstat.cleanup_reclaimable(r.registry, r.repository, array_agg(g.digest)) as bytes
   from gone g
   where g.registry = r.registry and g.repository = r.repository
 ) g on true

@@ -16,7 +16,7 @@ with page as materialized (
 ),
 alone as (
   select p.registry, p.repository, p.digest,
-    regstat.cleanup_reclaimable(p.registry, array_fill(p.repository, array[cardinality(x.digests)]), x.digests) as bytes
+    regstat.cleanup_reclaimable(p.registry, p.repository, x.digests) as bytes
   from (select distinct registry, repository, digest from page where kind in ('image', 'untagged')) p
   cross join lateral (
     select p.digest || coalesce(array_agg(c.child_digest), '{}') as digests

@@ -1,21 +1,57 @@
 -- What a whole cleanup plan (regstat.cleanup_plan, migration 12) deletes and keeps, and the bytes a garbage
--- collection gets back once it is applied: per registry (each has its own storage), summed.
+-- collection gets back once it is applied. The collector keeps every blob a live manifest of the registry
+-- marks (the manifest itself, its config and layers, and for an index its platform manifests): a blob goes
+-- when every manifest marking it is gone from every repository of its registry that held it. Each
+-- registry has its own storage. Set-based: a registry-wide plan touches most of the registry.
 -- $1-$13 the plan's arguments.
 with plan as materialized (
   select * from regstat.cleanup_plan($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 ),
-gone as (
+gone as materialized (
   select distinct registry, repository, digest from plan where kind in ('image', 'untagged', 'platform')
+),
+-- manifests the plan deletes from every repository of the registry holding them
+vanished as materialized (
+  select g.registry, g.digest
+  from gone g
+  group by g.registry, g.digest
+  having count(*) = (
+    select count(*) from regstat.repository_manifests rm
+    where rm.digest = g.digest and rm.registry = g.registry and rm.deleted is null
+  )
+),
+-- what they mark, each once per registry
+released as materialized (
+  select v.registry, v.digest as blob from vanished v
+  union
+  select v.registry, mb.blob_digest from vanished v join regstat.manifest_blob mb on mb.manifest_digest = v.digest
+  union
+  select v.registry, c.child_digest from vanished v join regstat.manifest_children c on c.parent_digest = v.digest
+),
+-- a released blob that a manifest the registry keeps still marks stays
+freed as (
+  select r.registry, r.blob
+  from released r
+  where not exists (
+      select 1 from regstat.repository_manifests rm
+      where rm.digest = r.blob and rm.registry = r.registry and rm.deleted is null
+        and (rm.registry, rm.digest) not in (select registry, digest from vanished)
+    )
+    and not exists (
+      select 1
+      from regstat.manifest_blob mb
+      join regstat.repository_manifests rm on rm.digest = mb.manifest_digest and rm.registry = r.registry and rm.deleted is null
+      where mb.blob_digest = r.blob and (rm.registry, rm.digest) not in (select registry, digest from vanished)
+    )
+    and not exists (
+      select 1
+      from regstat.manifest_children c
+      join regstat.repository_manifests rm on rm.digest = c.parent_digest and rm.registry = r.registry and rm.deleted is null
+      where c.child_digest = r.blob and (rm.registry, rm.digest) not in (select registry, digest from vanished)
+    )
 )
 select
-  (
-    select coalesce(sum(bytes), 0)
-    from (
-      select regstat.cleanup_reclaimable(g.registry, array_agg(g.repository), array_agg(g.digest)) as bytes
-      from gone g
-      group by g.registry
-    ) r
-  ) as reclaimable_bytes,
+  (select coalesce(sum(regstat.stored_size(f.blob)), 0) from freed f) as reclaimable_bytes,
   (select count(*) from plan where kind in ('tag', 'image')) as tags,
   (select count(*) from gone) as manifests,
   (select count(*) from plan where kind = 'kept') as kept_tags

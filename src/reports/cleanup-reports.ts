@@ -1,7 +1,7 @@
 import { badRequest } from "../errors.ts";
 import { queries } from "../sql.ts";
 import type { Report } from "./catalogue.ts";
-import { checkRule, cleanupPage, cleanupRepositoriesPage, planSteps, planTotals, ruleParams, type Totals } from "./cleanup.ts";
+import { checkRule, cleanupPage, cleanupRepositoriesPage, planSteps, planTotals, preparePlan, ruleParams, type Totals } from "./cleanup.ts";
 import { cleanupScript, hostName } from "./cleanup-script.ts";
 
 const rule = "The rule: `tag` (judge only matching tags; default all), kept by `keep_tag`, `keep_last`, `keep_pushed_within` or `keep_pulled_within`; `untagged=true` also deletes manifests no tag reaches.";
@@ -41,6 +41,7 @@ export const cleanupReports: Report[] = [
         });
       }
       const { registry_version: _, totals: __, ...ruleGiven } = given;
+      await preparePlan(tx, values);
       return cleanupScript({
         registry: values.registry,
         registryVersion: values.registry_version === 3 ? 3 : 2,

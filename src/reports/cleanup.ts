@@ -7,7 +7,7 @@ import { params, type ParamName } from "./params.ts";
 
 /**
  * The cleanup planner: what a retention rule deletes (regstat.cleanup_plan, migration 12) and the bytes a
- * garbage collection gets back once it is applied (regstat.cleanup_reclaimable). Pages are cut into
+ * garbage collection gets back once it is applied (cleanup_totals.sql). Pages are cut into
  * windows of repositories, so a first page costs a few repositories' worth, whatever the registry's size.
  */
 
@@ -43,10 +43,12 @@ export function planArgs(values: Values, window: Window): unknown[] {
 }
 
 /**
- * The patterns are PostgreSQL regular expressions: one it refuses is the caller's mistake, named (a
- * savepoint keeps the transaction usable).
+ * Before a plan is read: the patterns are PostgreSQL regular expressions, and one it refuses is the
+ * caller's mistake, named (a savepoint keeps the transaction usable). JIT compilation is off: it costs
+ * seconds on the plan's large query and saves nothing.
  */
-export async function checkPatterns(tx: Queryable, values: Values) {
+export async function preparePlan(tx: Queryable, values: Values) {
+  await tx.query("set local jit = off");
   for (const name of ["tag", "keep_tag"] as const) {
     const pattern = values[name];
     if (typeof pattern !== "string") continue;
@@ -100,7 +102,7 @@ export async function planTotals(tx: Queryable, values: Values): Promise<Totals>
 
 /** A page of the plan's rows (tags and manifests deleted), with the totals unless totals=false. */
 export async function cleanupPage(tx: Queryable, values: Values, after: Key, limit: number) {
-  await checkPatterns(tx, values);
+  await preparePlan(tx, values);
   const rows = await readWindows(tx, values, after, limit, (window, want) =>
     tx.query<Row>(queries.cleanupRows, [...planArgs(values, window), ...after, want]));
   return { rows, fields: values.totals === false ? {} : { totals: await planTotals(tx, values) } };
@@ -108,7 +110,7 @@ export async function cleanupPage(tx: Queryable, values: Values, after: Key, lim
 
 /** A page of the plan per repository. */
 export async function cleanupRepositoriesPage(tx: Queryable, values: Values, after: Key, limit: number) {
-  await checkPatterns(tx, values);
+  await preparePlan(tx, values);
   const rows = await readWindows(tx, values, after, limit, (window, want) =>
     tx.query<Row>(queries.cleanupRepositories, [...planArgs(values, window), ...after, want]));
   return { rows };
@@ -118,6 +120,5 @@ export type Step = { kind: string; registry: string; repository: string; tag: st
 
 /** Every deletion of the plan, in the order a script applies them (cleanup_script.sql). */
 export async function planSteps(tx: Queryable, values: Values): Promise<Step[]> {
-  await checkPatterns(tx, values);
   return tx.query<Step>(queries.cleanupScript, planArgs(values, everything));
 }

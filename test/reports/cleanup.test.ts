@@ -174,6 +174,10 @@ describe("the cleanup planner", () => {
     expect(await error({ tag: "(" })).toBe("tag");
     expect(await error({ keep_tag: "[" })).toBe("keep_tag");
     expect(await error({ keep_tag: "a{2,1}" })).toBe("keep_tag");
+    // JavaScript takes these, PostgreSQL does not: still the caller's mistake, named
+    expect(await error({ keep_tag: "(?<n>x)" })).toBe("keep_tag");
+    expect(await error({ tag: "\\p{L}", format: "script", registry: HOST })).toBe("tag");
+    expect(await error({ tag: "a++", totals: "false" })).toBe("tag");
     expect(await error({ untagged: "yes" })).toBe("untagged");
     expect(await error({ untagged: "true", registry_version: "4" })).toBe("registry_version");
     expect(await error({ untagged: "true", format: "script" })).toBe("registry");
