@@ -12,12 +12,12 @@ gone as materialized (
 ),
 -- manifests the plan deletes from every repository of the registry holding them
 vanished as materialized (
-  select g.registry, g.digest
+  select distinct g.registry, g.digest
   from gone g
-  group by g.registry, g.digest
-  having count(*) = (
-    select count(*) from regstat.repository_manifests rm
+  where not exists (
+    select 1 from regstat.repository_manifests rm
     where rm.digest = g.digest and rm.registry = g.registry and rm.deleted is null
+      and not exists (select 1 from gone o where o.registry = rm.registry and o.repository = rm.repository and o.digest = rm.digest)
   )
 ),
 -- what they mark, each once per registry
@@ -28,27 +28,31 @@ released as materialized (
   union
   select v.registry, c.child_digest from vanished v join regstat.manifest_children c on c.parent_digest = v.digest
 ),
--- a released blob that a manifest the registry keeps still marks stays
+-- the live manifests of the registry that mark them: the digest itself, a manifest naming it, an index listing it
+markers as (
+  select r.registry, r.blob, rm.digest as manifest
+  from released r
+  join regstat.repository_manifests rm on rm.digest = r.blob and rm.registry = r.registry and rm.deleted is null
+  union all
+  select r.registry, r.blob, rm.digest
+  from released r
+  join regstat.manifest_blob mb on mb.blob_digest = r.blob
+  join regstat.repository_manifests rm on rm.digest = mb.manifest_digest and rm.registry = r.registry and rm.deleted is null
+  union all
+  select r.registry, r.blob, rm.digest
+  from released r
+  join regstat.manifest_children c on c.child_digest = r.blob
+  join regstat.repository_manifests rm on rm.digest = c.parent_digest and rm.registry = r.registry and rm.deleted is null
+),
+-- a released blob goes unless a manifest the registry keeps marks it
 freed as (
   select r.registry, r.blob
   from released r
   where not exists (
-      select 1 from regstat.repository_manifests rm
-      where rm.digest = r.blob and rm.registry = r.registry and rm.deleted is null
-        and (rm.registry, rm.digest) not in (select registry, digest from vanished)
-    )
-    and not exists (
-      select 1
-      from regstat.manifest_blob mb
-      join regstat.repository_manifests rm on rm.digest = mb.manifest_digest and rm.registry = r.registry and rm.deleted is null
-      where mb.blob_digest = r.blob and (rm.registry, rm.digest) not in (select registry, digest from vanished)
-    )
-    and not exists (
-      select 1
-      from regstat.manifest_children c
-      join regstat.repository_manifests rm on rm.digest = c.parent_digest and rm.registry = r.registry and rm.deleted is null
-      where c.child_digest = r.blob and (rm.registry, rm.digest) not in (select registry, digest from vanished)
-    )
+    select 1 from markers m
+    where m.registry = r.registry and m.blob = r.blob
+      and not exists (select 1 from vanished v where v.registry = m.registry and v.digest = m.manifest)
+  )
 )
 select
   (select coalesce(sum(regstat.stored_size(f.blob)), 0) from freed f) as reclaimable_bytes,
