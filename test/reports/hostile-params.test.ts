@@ -29,6 +29,7 @@ beforeAll(async () => {
     const params: Record<string, string | number> = { limit: 1 };
     if (r.name === "older-than") params.days = 0;
     if (r.name === "not-pulled") params.days = 0;
+    if (r.name.startsWith("cleanup")) params.tag = ".";
     const answer = await report(app, r.name, params);
     if (answer.next_cursor) cursors.set(r.name, answer.next_cursor);
   }
@@ -92,6 +93,7 @@ test("thousands of random and hostile values for every parameter of every report
         // The report's required parameter, so that the one under test is what is checked.
         if (r.name === "older-than" && parameter !== "days") query.set("days", "0");
         if (r.name === "not-pulled" && parameter !== "days" && parameter !== "months") query.set("days", "0");
+        if (r.name.startsWith("cleanup")) query.set(parameter === "tag" ? "keep_last" : "tag", parameter === "tag" ? "1" : ".");
         const response = await app.app.request(`/reports/${r.name}?${query}`);
         sent++;
         if (response.status !== 200 && response.status !== 400) {
