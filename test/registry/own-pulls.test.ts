@@ -9,6 +9,7 @@ import { USER_AGENT } from "../../src/version.ts";
 import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
 import { pushImage, startRegistry, type RealRegistry } from "../support/registry.ts";
+import { eventually } from "../support/eventually.ts";
 
 const log = createLogger({ sink: () => {}, level: "error" });
 const cleanup: (() => Promise<void>)[] = [];
@@ -16,13 +17,6 @@ afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
 
-async function eventually(what: string, check: () => Promise<boolean>, ms = 20_000) {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(25);
-  }
-}
 
 const CONTAINERD = "containerd/v1.7.24";
 

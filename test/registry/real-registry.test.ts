@@ -10,6 +10,7 @@ import { runSync } from "../../src/registry/sync.ts";
 import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
 import { deleteManifest, pushImage, pushIndex, startRegistry, type PushedImage } from "../support/registry.ts";
+import { eventually } from "../support/eventually.ts";
 
 const logLines: string[] = [];
 const log = createLogger({ sink: (l) => logLines.push(l), json: true, level: "debug" });
@@ -32,13 +33,6 @@ async function regstat() {
   return { db, startWorker, webhook: `http://127.0.0.1:${server.port}/events` };
 }
 
-async function eventually(what: string, check: () => Promise<boolean>, ms = 15_000) {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(25);
-  }
-}
 
 const linked = async (db: Db, digest: string) =>
   (await db.query<{ blob_digest: string }>("select blob_digest from regstat.manifest_blob where manifest_digest = $1 order by 1", [digest])).map(

@@ -7,6 +7,7 @@ import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
 import { buildBase, copyImage, pulls, pushImage, pushIndex, startRegistry, type RealRegistry } from "../support/registry.ts";
 import { report, type App } from "./support.ts";
+import { eventually } from "../support/eventually.ts";
 
 // The proof is the registry itself: each plan's script is run against a real registry, then its garbage
 // collection, and the bytes freed on disk must be the plan's total, to the byte.
@@ -20,13 +21,6 @@ afterAll(async () => {
   for (const fn of done.reverse()) await fn();
 });
 
-async function eventually(what: string, check: () => Promise<boolean>, ms = 20_000) {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-}
 
 const query = (params: Record<string, string>) => new URLSearchParams({ registry: reg.host, ...params }).toString();
 
