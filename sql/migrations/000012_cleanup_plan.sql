@@ -27,7 +27,7 @@ language sql stable
 as $$
 with recursive
 live as (
-  select rm.registry, rm.repository, rm.digest, rm.pushed, rm.pulled, rm.pull_count
+  select rm.registry::text, rm.repository::text, rm.digest::text, rm.pushed, rm.pulled, rm.pull_count
   from regstat.repository_manifests rm
   where rm.deleted is null
     and rm.registry collate "C" between registry_filter and case when registry_filter = '' then chr(1114111) else registry_filter end
@@ -36,7 +36,7 @@ live as (
     and (rm.registry collate "C", rm.repository collate "C") <= (window_upto_registry, window_upto_repository)
 ),
 scoped_tags as (
-  select t.registry, t.repository, t.tag, t.manifest_digest as digest, t.pushed, t.pulled, t.pull_count,
+  select t.registry::text, t.repository::text, t.tag::text, t.manifest_digest::text as digest, t.pushed, t.pulled, t.pull_count,
     judge_tags and (tag_pattern is null or t.tag ~ tag_pattern) as judged
   from regstat.tags t
   where t.registry collate "C" between registry_filter and case when registry_filter = '' then chr(1114111) else registry_filter end
@@ -60,11 +60,12 @@ decided as (
     from scoped_tags st
   ) s
 ),
--- what each tag reaches in its repository: its manifest and, through indexes, the platforms
+-- what each tag reaches in its repository: its manifest and, through indexes, the platforms (as text: a
+-- database adopted from the original Go regstat has varchar columns, and a recursive query needs one type)
 reached (registry, repository, digest, kept) as (
   select d.registry, d.repository, d.digest, not d.doomed from decided d
   union
-  select r.registry, r.repository, c.child_digest, r.kept
+  select r.registry, r.repository, c.child_digest::text, r.kept
   from reached r
   join regstat.manifest_children c on c.parent_digest = r.digest
   join live l on l.registry = r.registry and l.repository = r.repository and l.digest = c.child_digest
@@ -91,7 +92,7 @@ kept (registry, repository, digest) as (
     where j.by_kept_tag or not (j.by_doomed_tag or (untagged and j.unreached))
   )
   union
-  select k.registry, k.repository, c.child_digest
+  select k.registry, k.repository, c.child_digest::text
   from kept k
   join regstat.manifest_children c on c.parent_digest = k.digest
   join live l on l.registry = k.registry and l.repository = k.repository and l.digest = c.child_digest
