@@ -45,15 +45,12 @@ test("an ingest transaction that loses a deadlock is retried and stored; the con
   const app = createApp({ db: watched, ingestor: new Ingestor(watched, silentLogger), names: registryNames(undefined), config, log: silentLogger, metrics });
   const event = pushBlob({ repository: "race/app", digest: digestOf("race") });
 
-  let answer: Promise<Response> | undefined;
+  let answer: Response | Promise<Response> | undefined;
   await other.transaction(async (tx) => {
     // Hold what the ingest writes, let it take its lock and queue behind us, then ask for its lock.
     await tx.query("lock table regstat.events in share mode");
     answer = app.request("/events", { method: "POST", headers: { "content-type": EVENTS_V1 }, body: JSON.stringify(envelope(event)) });
-    for (let waiting = 0; waiting === 0; await Bun.sleep(20)) {
-      [{ waiting }] = await watcher.query<{ waiting: number }>(
-        "select count(*)::int as waiting from pg_locks where not granted and relation = 'regstat.events'::regclass");
-    }
+    while (!(await waitingOnEvents(watcher))) await Bun.sleep(20);
     await tx.query("select pg_advisory_xact_lock($1)", [INGEST_LOCK]);
   });
 
@@ -62,3 +59,10 @@ test("an ingest transaction that loses a deadlock is retried and stored; the con
   expect(metrics.databaseErrors.get({ kind: "conflict" })).toBe(1);
   expect(await db.query("select id from regstat.events")).toEqual([{ id: event.id }]);
 });
+
+/** Whether some session waits for a lock on the events table. */
+export async function waitingOnEvents(db: Db): Promise<boolean> {
+  const [row] = await db.query<{ waiting: number }>(
+    "select count(*)::int as waiting from pg_locks where not granted and relation = 'regstat.events'::regclass");
+  return row!.waiting > 0;
+}

@@ -7,6 +7,7 @@ import { digestOf, envelope, pushBlob } from "../support/events.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
 import { postgresServer } from "../support/postgres-cluster.ts";
 import { regstatProcess } from "../support/regstat-process.ts";
+import { waitingOnEvents } from "./lost-race.test.ts";
 
 // A shutdown that cannot finish within its 10 s: a delivery is stuck behind a lock another session holds
 // on the events table, so draining never ends; regstat says so and exits 1 instead of hanging. PostgreSQL
@@ -39,10 +40,7 @@ test("a delivery that cannot finish holds shutdown past 10 s: an error line, exi
     headers: { "content-type": EVENTS_V1 },
     body: JSON.stringify(envelope(pushBlob({ repository: "stuck/app", digest: digestOf("stuck") }))),
   }).catch(() => undefined);
-  for (let waiting = 0; waiting === 0; await Bun.sleep(50)) {
-    [{ waiting }] = await holder.query<{ waiting: number }>(
-      "select count(*)::int as waiting from pg_locks where not granted and relation = 'regstat.events'::regclass");
-  }
+  while (!(await waitingOnEvents(holder))) await Bun.sleep(50);
   const code = await regstat.kill("SIGTERM");
   release();
   await held;

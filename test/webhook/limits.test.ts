@@ -14,7 +14,8 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-const blob = (n: string) => pushBlob({ repository: "limits/app", digest: digestOf(`limits-${n}`) }) as Record<string, any>;
+type Event = Record<string, any> & { id: string };
+const blob = (n: string) => pushBlob({ repository: "limits/app", digest: digestOf(`limits-${n}`) }) as Event;
 const set = (event: Record<string, any>, path: string, value: unknown) => {
   const keys = path.split(".");
   let at = event;
@@ -68,7 +69,7 @@ describe("each event field has a length limit", () => {
 
   test("10,000 references are taken, 10,001 are too many", async () => {
     const refs = (n: number) => Array.from({ length: n }, (_, i) => ({ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", size: 1, digest: digestOf(`ref-${i}`) }));
-    const manifest = (n: number) => ({
+    const manifest = (n: number): Event => ({
       ...blob(`refs-${n}`),
       target: { repository: "limits/app", mediaType: "application/vnd.oci.image.manifest.v1+json", size: 10, digest: digestOf(`refs-manifest-${n}`), references: refs(n) },
     });
@@ -88,11 +89,11 @@ describe("a dead letter is bounded", () => {
     (await db.query<{ event: any }>("select event from regstat.dead_letters where id = $1", [id]))[0]!.event;
 
   test(`up to ${DEAD_LETTER_MAX_BYTES} bytes of JSON it is kept as sent; past that, the start of its text and its length`, async () => {
-    const small = { ...blob("dl-small"), action: "teleport", pad: "p".repeat(DEAD_LETTER_MAX_BYTES - 1000) };
+    const small: Event = { ...blob("dl-small"), action: "teleport", pad: "p".repeat(DEAD_LETTER_MAX_BYTES - 1000) };
     expect(await answer(small)).toMatchObject({ dead_lettered: 1 });
     expect(await keptOf(small.id)).toEqual(small);
 
-    const large = { ...blob("dl-large"), action: "teleport", pad: "p".repeat(DEAD_LETTER_MAX_BYTES) };
+    const large: Event = { ...blob("dl-large"), action: "teleport", pad: "p".repeat(DEAD_LETTER_MAX_BYTES) };
     expect(await answer(large)).toMatchObject({ dead_lettered: 1 });
     const kept = await keptOf(large.id);
     const text = JSON.stringify(large);
@@ -105,11 +106,11 @@ describe("a dead letter is bounded", () => {
       for (let i = 0; i < depth; i++) value = { a: value };
       return value;
     };
-    const shallow = { ...blob("dl-shallow"), action: "teleport", extra: nest(DEAD_LETTER_MAX_DEPTH - 2) };
+    const shallow: Event = { ...blob("dl-shallow"), action: "teleport", extra: nest(DEAD_LETTER_MAX_DEPTH - 2) };
     expect(await answer(shallow)).toMatchObject({ dead_lettered: 1 });
     expect(await keptOf(shallow.id)).toEqual(shallow);
 
-    const deep = { ...blob("dl-deep"), action: "teleport", extra: nest(DEAD_LETTER_MAX_DEPTH) };
+    const deep: Event = { ...blob("dl-deep"), action: "teleport", extra: nest(DEAD_LETTER_MAX_DEPTH) };
     expect(await answer(deep)).toMatchObject({ dead_lettered: 1 });
     const kept = await keptOf(deep.id);
     expect(kept.truncated).toBe(true);
