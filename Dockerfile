@@ -5,8 +5,10 @@
 FROM oven/bun:1.4.4 AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
+COPY patches ./patches
 # Bun reads package-lock.json; --frozen-lockfile fails the build if it no longer matches package.json.
-RUN bun install --frozen-lockfile --production --ignore-scripts
+# patches/ mends the PostgreSQL driver (see patches/README.md); npm applies it by postinstall, here by hand.
+RUN bun install --frozen-lockfile --production --ignore-scripts && bun x patch-package@8.0.1
 COPY tsconfig.json ./
 COPY sql ./sql
 COPY deploy ./deploy
