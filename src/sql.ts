@@ -8,6 +8,7 @@ import m000004 from "../sql/migrations/000004_activity_rollups.sql" with { type:
 import m000005 from "../sql/migrations/000005_report_snapshots.sql" with { type: "text" };
 import m000006 from "../sql/migrations/000006_image_size.sql" with { type: "text" };
 import m000007 from "../sql/migrations/000007_adopt_original_constraints.sql" with { type: "text" };
+import m000008 from "../sql/migrations/000008_tag_tombstones.sql" with { type: "text" };
 import m000009 from "../sql/migrations/000009_truthful_events.sql" with { type: "text" };
 import m000010 from "../sql/migrations/000010_dead_letter_cause.sql" with { type: "text" };
 import m000012 from "../sql/migrations/000012_cleanup_plan.sql" with { type: "text" };
@@ -89,6 +90,7 @@ export const migrations = [
   { version: 5, name: "report_snapshots", text: m000005 },
   { version: 6, name: "image_size", text: m000006 },
   { version: 7, name: "adopt_original_constraints", text: m000007 },
+  { version: 8, name: "tag_tombstones", text: m000008 },
   { version: 9, name: "truthful_events", text: m000009 },
   { version: 10, name: "dead_letter_cause", text: m000010 },
   { version: 12, name: "cleanup_plan", text: m000012 },

@@ -8,7 +8,7 @@ with input as (
 insert into regstat.tags as t (name, registry, repository, tag, manifest_digest)
 select i.name, i.registry, i.repository, i.tag, i.manifest_digest
 from input i
-where not exists (select 1 from regstat.deleted_tags d where d.name = i.name and d.deleted > $2::timestamptz)
+where not exists (select 1 from regstat.tag_tombstones d where d.name = i.name and d.deleted > $2::timestamptz)
 order by i.name
 on conflict (name) do update set manifest_digest = excluded.manifest_digest
 where t.manifest_digest is distinct from excluded.manifest_digest
