@@ -31,13 +31,13 @@ doomed as (
 locked as (
   select t.name from regstat.tags t where t.name in (select name from doomed) order by t.name for update
 ),
--- A tag's life ends at the first of its deletions not older than its newest evidence, however the
--- deletions were batched.
+-- A tag's life ends at the first of its deletions not older than the newest event that named it (`seen`),
+-- however the deletions were batched.
 ends as (
   select t.name, min(d.deleted) as deleted
   from regstat.tags t
   join doomed d on d.name = t.name
-  where t.name in (select name from locked) and coalesce(greatest(t.pushed, t.pulled), '-infinity') <= d.deleted
+  where t.name in (select name from locked) and coalesce(t.seen, '-infinity') <= d.deleted
   group by t.name
 ),
 moved as (

@@ -6,7 +6,7 @@ with moved as (
   delete from regstat.tags t
   where t.registry = $1 and t.repository = $2
     and t.tag not in (select jsonb_array_elements_text($3::jsonb))
-    and coalesce(greatest(t.pushed, t.pulled), '-infinity') <= $4::timestamptz
+    and coalesce(t.seen, '-infinity') <= $4::timestamptz
   returning t.*
 ),
 tombstones as (

@@ -52,7 +52,7 @@ killed as (
   delete from regstat.tags t
   using judged j
   where t.name = j.name and t.name in (select name from locked)
-    and coalesce(greatest(t.pushed, t.pulled), '-infinity') <= j.newest
+    and coalesce(t.seen, '-infinity') <= j.newest
   returning t.*, j.dead_since
 ),
 archived as (
@@ -67,8 +67,8 @@ archived as (
     pull_count = excluded.pull_count, deleted = excluded.deleted
   where excluded.deleted >= dt.deleted
 )
-insert into regstat.tags as t (name, registry, repository, tag, manifest_digest, pushed, pulled, pull_count)
-select j.name, j.registry, j.repository, j.tag, j.manifest_digest, j.pushed, j.pulled, j.pull_count
+insert into regstat.tags as t (name, registry, repository, tag, manifest_digest, pushed, pulled, pull_count, seen)
+select j.name, j.registry, j.repository, j.tag, j.manifest_digest, j.pushed, j.pulled, j.pull_count, j.newest
 from judged j
 where j.dead_since is null and not j.stale
 order by j.name
@@ -79,4 +79,5 @@ on conflict (name) do update set
   end,
   pushed = greatest(t.pushed, excluded.pushed),
   pulled = greatest(t.pulled, excluded.pulled),
-  pull_count = t.pull_count + excluded.pull_count
+  pull_count = t.pull_count + excluded.pull_count,
+  seen = greatest(t.seen, excluded.seen)

@@ -30,6 +30,7 @@ const pull = (img: typeof app, second: number, o: { repository?: string; tag?: s
 /** Histories as a registry sends them, in its order: each delete deletes what was there at its time. */
 const histories: Record<string, object[]> = {
   "untagged by name, pushed again": [push(app, 1), pull(app, 2, { tag: "v1" }), untag(3), push(app, 4), pull(app, 5, { tag: "v1" })],
+  "untagged by name, then its manifest pulled by digest": [push(app, 1), pull(app, 2, { tag: "v1" }), untag(3), pull(app, 4)],
   "copied elsewhere, then untagged by name": [push(app, 1), push(app, 2, "team/copy"), pull(app, 3, { repository: "team/copy", tag: "v1" }), untag(4)],
   "manifest deleted by digest with its tag, pushed again": [push(app, 1), ...deleteManifest(app, 2, true), push(app, 3), pull(app, 4, { tag: "v1" })],
   "manifest deleted with its tag, still held elsewhere, its layer mounted back": [
@@ -56,8 +57,10 @@ const holdings = async (tx: Queryable) =>
     'tags', (select json_agg(t order by t.name) from (select name, manifest_digest, pushed from regstat.tags) t),
     'manifests', (select json_agg(digest order by digest) from regstat.manifests),
     'blobs', (select json_agg(digest order by digest) from regstat.blobs),
-    'repository_manifests', (select json_agg(repository || '@' || digest order by repository, digest) from regstat.repository_manifests where deleted is null),
-    'repository_blobs', (select json_agg(repository || '@' || digest order by repository, digest) from regstat.repository_blobs where deleted is null),
+    'repository_manifests', (select json_agg(r order by r.repository, r.digest) from (
+      select repository, digest, pushed, pulled, pull_count from regstat.repository_manifests where deleted is null) r),
+    'repository_blobs', (select json_agg(r order by r.repository, r.digest) from (
+      select repository, digest, pushed, pulled, pull_count from regstat.repository_blobs where deleted is null) r),
     'manifest_blob', (select json_agg(manifest_digest || '>' || blob_digest order by 1) from regstat.manifest_blob),
     'manifest_children', (select json_agg(parent_digest || '>' || child_digest order by 1) from regstat.manifest_children)
   ) as held`))[0]!.held;
