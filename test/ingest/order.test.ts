@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Db, Queryable } from "../../src/db/db.ts";
 import { registryNames } from "../../src/equiv-registries.ts";
 import { normalizeEvent, type StoredEvent } from "../../src/ingest/normalize.ts";
+import { pullCounting } from "../../src/ingest/counted-pulls.ts";
 import { storeEvents } from "../../src/ingest/store.ts";
 import { freshDb } from "../support/db.ts";
 import { deleteDigest, deleteTag, image, mountBlob, pullBlob, pullManifest } from "../support/events.ts";
@@ -44,9 +45,9 @@ const histories: Record<string, object[]> = {
   "untagged, then the manifest deleted": [push(app, 1), untag(2), ...deleteManifest(app, 3, false), pullBlob({ repository: "team/app", digest: app.layers[0]!, timestamp: at(4) })],
 };
 
-const names = registryNames();
+const rules = { names: registryNames(), pulls: pullCounting() };
 const stored = (raw: object) => {
-  const e = normalizeEvent(raw, names);
+  const e = normalizeEvent(raw, rules);
   if ("reason" in e) throw new Error(e.reason);
   return e;
 };
