@@ -149,7 +149,7 @@ test("two processes on one PostgreSQL, fed interleaved pushes, pulls and mounts 
 });
 
 test("with deletes among them too: no errors, no deadlock, every event stored once", async () => {
-  await shared.exec("truncate regstat.events, regstat.tags, regstat.deleted_tags, regstat.repository_manifests, regstat.repository_blobs");
+  await shared.exec("truncate regstat.events, regstat.tags, regstat.deleted_tags, regstat.tag_tombstones, regstat.tag_history, regstat.repository_manifests, regstat.repository_blobs");
   const events = history(777, 600, true);
   const { a, b } = await startThree();
   expectApplied(await send([a, b], events, 16));
@@ -232,7 +232,8 @@ test.each([4242, 777, 20261129, 99])("with deletes (seed %d): two processes and 
   for (const db of [shared, single]) {
     await db.exec(`truncate regstat.events, regstat.tags, regstat.deleted_tags, regstat.repository_manifests,
       regstat.repository_blobs, regstat.manifest_blob, regstat.manifest_children, regstat.manifests, regstat.blobs,
-      regstat.deleted_manifests, regstat.deleted_blobs, regstat.deleted_manifest_blob, regstat.deletions, regstat.fetch_jobs cascade`);
+      regstat.deleted_manifests, regstat.deleted_blobs, regstat.deleted_manifest_blob, regstat.deletions, regstat.fetch_jobs,
+      regstat.tag_history, regstat.tag_tombstones cascade`);
   }
   const events = coherentHistory(seed, 600);
   const { a, b, alone } = await startThree();
