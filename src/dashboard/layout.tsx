@@ -5,6 +5,7 @@ export const pages = [
   { path: "/", title: "Overview" },
   { path: "/dashboard/repositories", title: "Repositories" },
   { path: "/dashboard/stale", title: "Stale images" },
+  { path: "/dashboard/cleanup", title: "Cleanup" },
   { path: "/dashboard/deletions", title: "Deletions" },
 ];
 

@@ -6,6 +6,7 @@ import { accessRoutes, dashboardAccess } from "./access.tsx";
 import script from "./assets/dashboard.js" with { type: "text" };
 import icon from "./assets/icon.svg" with { type: "text" };
 import style from "./assets/style.css" with { type: "text" };
+import { Cleanup } from "./pages/cleanup.tsx";
 import { Deletions } from "./pages/deletions.tsx";
 import { documentOf } from "./layout.tsx";
 import { ErrorPage } from "./pages/error.tsx";
@@ -52,6 +53,7 @@ export function dashboardRoutes(deps: { run: RunGuarded; tokens: string[] }) {
   app.get("/dashboard/repositories", guard, page(Repositories));
   app.get("/dashboard/repository", guard, page(Repository));
   app.get("/dashboard/stale", guard, page(Stale));
+  app.get("/dashboard/cleanup", guard, page(Cleanup));
   app.get("/dashboard/deletions", guard, page(Deletions));
   return app;
 }

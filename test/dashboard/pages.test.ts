@@ -157,6 +157,31 @@ describe("the dashboard in a browser", () => {
     await page.close();
   });
 
+  test("cleanup: the rule as a form, its plan and totals as the cleanup reports answer them, and the script", async () => {
+    const page = await visit("/dashboard/cleanup", "cleanup-empty");
+    expect(await page.$$("#totals")).toEqual([]);
+    await page.fill('input[name="keep_pulled_within"]', "10d");
+    await page.fill('input[name="registry"]', HOST);
+    await page.click('button:text("Plan")');
+    expect(page.errors).toEqual([]);
+    const rule = { keep_pulled_within: "10d", registry: HOST };
+    const plan = await report(app, "cleanup", { ...rule, limit: 100 });
+    expect(plan.totals.tags).toBeGreaterThan(0);
+    for (const key of ["reclaimable_bytes", "tags", "manifests", "kept_tags"]) {
+      expect(await page.getAttribute(`#${key} data`, "value")).toBe(String(plan.totals[key]));
+    }
+    expect(await column(page, "#cleanup", 1)).toEqual(plan.rows.map((r: any) => `${r.registry}/${r.repository}`));
+    expect(await column(page, "#cleanup", 8)).toEqual(plan.rows.map((r: any) => String(r.exclusive_bytes)));
+    const parts = await report(app, "cleanup-repositories", { ...rule, limit: 100 });
+    expect(await column(page, "#cleanup-repositories", 5)).toEqual(parts.rows.map((r: any) => String(r.reclaimable_bytes)));
+    const script = await app.app.request((await page.getAttribute("#script", "href"))!);
+    expect(script.status).toBe(200);
+    expect(await script.text()).toStartWith("#!");
+    const png = await page.screenshot({ fullPage: true, path: join(output, "cleanup-1280.png") });
+    expect(await browser.colours(png)).toBeGreaterThan(20);
+    await page.close();
+  });
+
   test("deletions: the audit trail as the report gives it", async () => {
     const page = await visit("/dashboard/deletions", "deletions");
     const answer = await report(app, "deletions");
