@@ -24,6 +24,6 @@ ENV REGSTAT_DATA_DIR=/data
 VOLUME /data
 EXPOSE 3333
 USER 65532:65532
-# Creating a fresh embedded database takes a few seconds; the check reads the same REGSTAT_* variables as the server.
+# A fresh embedded database is a copy of the template built in; the check reads the same REGSTAT_* variables as the server.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["/regstat", "healthcheck"]
 ENTRYPOINT ["/regstat"]

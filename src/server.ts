@@ -19,7 +19,7 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
   const names = registryNames(await loadEquivRegistries(config.equivRegistries));
   const metrics = createMetrics();
   const db = watchDatabase(await openDb(config), metrics, log);
-  log.info("database", { kind: db.kind, ...(db.kind === "pglite" ? { dataDir: config.dataDir } : {}) });
+  log.info("database", { kind: db.kind, ...(db.kind === "pglite" ? { dataDir: config.dataDir, created: db.created } : {}) });
   const applied = await migrate(db);
   if (applied.length) log.info("migrated", { applied });
 
@@ -27,7 +27,8 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
   const background = startRegistryWork({ db, registry: await createRegistryContext(config, log), config, log });
   const app = createApp({ db, ingestor, names, config, log, metrics, onFetchQueued: background.wake });
   const retention = startRetention({ db, retentionMs: config.eventRetention, log, metrics });
-  const reportRefresh = startReportRefresh({ db, intervalMs: config.reportRefresh, log });
+  const created = db.created === "template" || db.created === "initdb";
+  const reportRefresh = startReportRefresh({ db, intervalMs: config.reportRefresh, log }, { notAtStart: created });
   const server = Bun.serve({
     port: config.port,
     hostname: config.host,

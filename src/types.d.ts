@@ -28,3 +28,13 @@ declare module "*.svg" {
   const text: string;
   export default text;
 }
+
+// The embedded database's template (src/db/pglite-template.ts), embedded with `with { type: "file" }`.
+declare module "*.tar.gz" {
+  const path: string;
+  export default path;
+}
+declare module "*.key" {
+  const text: string;
+  export default text;
+}

@@ -7,8 +7,12 @@ export interface Queryable {
   exec(text: string): Promise<void>;
 }
 
+/** How an embedded database was found at start: made now from the template, made now by initdb, or there already. */
+export type Created = "template" | "initdb" | "existing";
+
 export interface Db extends Queryable {
   readonly kind: "postgres" | "pglite";
+  readonly created?: Created;
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: { readOnly?: boolean }): Promise<T>;
   close(): Promise<void>;
 }

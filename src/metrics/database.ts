@@ -28,6 +28,7 @@ export function watchDatabase(db: Db, metrics: Metrics, log: Logger): Db {
   };
   return {
     kind: db.kind,
+    created: db.created,
     query: (text, params) => track(() => db.query(text, params)),
     exec: (text) => track(() => db.exec(text)),
     transaction: (fn, options) => track(() => db.transaction(fn, options)),

@@ -73,10 +73,12 @@ export async function snapshotAsOf(db: Pick<Db, "query">): Promise<Date | undefi
  * The server's refresher: at start and then every minute (or every `intervalMs`, if shorter) it refreshes
  * the snapshots once they are older than `intervalMs`, unless another process is doing it. With an
  * interval of 0 it never refreshes by itself (`?fresh=true` and `regstat report` still do).
+ * `notAtStart`: the database was created at this start, so its snapshots (of an empty registry) are exact;
+ * the first check waits for the next tick instead of delaying the first answers.
  */
 export function startReportRefresh(
   deps: { db: Db; intervalMs: number; log: Logger },
-  options: { checkEveryMs?: number } = {},
+  options: { checkEveryMs?: number; notAtStart?: boolean } = {},
 ): { stop(): Promise<void> } {
   if (deps.intervalMs <= 0) return { stop: async () => {} };
   const log = deps.log.child({ task: "report-refresh" });
@@ -92,7 +94,7 @@ export function startReportRefresh(
       })
       .finally(() => (running = undefined));
   };
-  pass();
+  if (!options.notAtStart) pass();
   const timer = setInterval(pass, options.checkEveryMs ?? Math.min(deps.intervalMs, 60_000));
   return {
     async stop() {

@@ -7,7 +7,7 @@ export const root = join(import.meta.dir, "../..");
 const OUTFILE = "--outfile dist/regstat";
 
 /**
- * Runs package.json's own build script, with only the output moved to a temp directory so test files
+ * Runs package.json's own build script (as npm would, in a shell), with only the output moved to a temp directory so test files
  * building at once do not overwrite each other's executable.
  */
 export function buildExecutable(): { path: string; cleanup(): void } {
@@ -15,8 +15,8 @@ export function buildExecutable(): { path: string; cleanup(): void } {
   if (!script.endsWith(OUTFILE)) throw new Error(`the build script must end with "${OUTFILE}": ${script}`);
   const dir = mkdtempSync(join(tmpdir(), "regstat-build-"));
   const path = join(dir, "regstat");
-  const args = [...script.slice(0, -OUTFILE.length).trim().split(/\s+/), "--outfile", path];
-  const built = Bun.spawnSync(args, { cwd: root, env: { ...process.env, PATH: `${root}/node_modules/.bin:${process.env.PATH}` } });
+  const command = `${script.slice(0, -OUTFILE.length).trim()} --outfile '${path}'`;
+  const built = Bun.spawnSync(["sh", "-c", command], { cwd: root, env: { ...process.env, PATH: `${root}/node_modules/.bin:${process.env.PATH}` } });
   if (built.exitCode !== 0) throw new Error(`build failed:\n${built.stderr.toString()}`);
   return { path, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -62,12 +62,13 @@ async function stop(running: Started) {
 }
 
 describe("the executable, copied alone into an empty directory and run with an empty environment", () => {
-  test("on the embedded database: migrates, ingests real notifications, answers /reports, stops on SIGTERM, keeps its data", async () => {
+  test("on the embedded database: starts from its template, ingests real notifications, answers /reports, stops on SIGTERM, keeps its data", async () => {
     const { dir, bin, cleanup } = installAlone(executable.path);
     cleanups.push(cleanup);
     const port = freePort();
     const flags = ["-port", String(port), "-webhook-token", WEBHOOK_TOKEN, "-reports-token", REPORTS_TOKEN];
 
+    const startedAt = Date.now();
     const first = await startExecutable(bin, { cwd: dir, args: flags, port, prefix: hideRepository });
     expect(await replay(first.url)).toEqual(captured.map(() => 200));
     const report = await reportsAnswer(first.url);
@@ -75,7 +76,10 @@ describe("the executable, copied alone into an empty directory and run with an e
     expect(runExecutable(bin, ["healthcheck", "-port", String(port)], { cwd: dir }).exitCode).toBe(0);
     const firstStop = await stop(first);
     expect(firstStop.exitCode).toBe(0);
-    expect(firstStop.log.map((l) => l.msg)).toEqual(expect.arrayContaining(["migrated", "listening", "stopped"]));
+    expect(firstStop.log.map((l) => l.msg)).toEqual(expect.arrayContaining(["listening", "stopped"]));
+    // The new data directory is the template built with the executable, migrated then, not at this start.
+    expect(firstStop.log.find((l) => l.msg === "database")).toMatchObject({ kind: "pglite", created: "template" });
+    expect(firstStop.log.map((l) => l.msg)).not.toContain("migrated");
     expect(firstStop.text).not.toContain(WEBHOOK_TOKEN);
     expect(firstStop.text).not.toContain(REPORTS_TOKEN);
 
@@ -92,7 +96,10 @@ describe("the executable, copied alone into an empty directory and run with an e
 
     const db = await openPglite(join(dir, "regstat-data"));
     try {
+      expect(db.created).toBe("existing");
       expect(await stateOf(db)).toEqual(expected);
+      const [migrated] = await db.query<{ at: Date }>("select max(applied) as at from regstat.schema_migrations");
+      expect(migrated!.at.getTime()).toBeLessThan(startedAt);
     } finally {
       await db.close();
     }

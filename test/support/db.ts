@@ -18,7 +18,8 @@ export async function freshDb(options: { migrated?: boolean } = {}): Promise<Db>
     const pg = openPostgres(url);
     db = { ...pg, close: async () => { await pg.close(); await drop(); } };
   } else {
-    db = await openPglite(undefined);
+    // Migrated: a copy of the built template, when there is a current one; not migrated: made by initdb.
+    db = await openPglite(undefined, options.migrated === false ? { template: false } : {});
   }
   if (options.migrated !== false) await migrate(db);
   return db;
