@@ -2,7 +2,7 @@
 // at a time, like a registry endpoint, for `seconds`; prints one JSON line of figures.
 import { appendFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { history } from "./workload.ts";
+import { mixes, type Mix } from "./workload.ts";
 
 const { values } = parseArgs({
   options: {
@@ -11,9 +11,12 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "10" },
     scope: { type: "string" },
     ids: { type: "string" },
+    mix: { type: "string", default: "realistic" },
   },
 });
 const url = `${values.url}/events`;
+const history = mixes[values.mix as Mix];
+if (!history) throw new Error(`unknown mix "${values.mix}"`);
 const senders = Number(values.senders);
 const until = performance.now() + Number(values.seconds) * 1000;
 const latencies: number[] = [];

@@ -53,6 +53,25 @@ export function* history(scope: string): Generator<Sent> {
   }
 }
 
+/**
+ * Pushes only, as a CI farm publishing images: a new layer pushed, then a manifest pushed with its tag and
+ * references (its config, a base layer shared by the scope, the new layer), one after the other: half blob
+ * pushes, half manifest pushes.
+ */
+export function* pushHistory(scope: string): Generator<Sent> {
+  const base = digestOf(`${scope}/base`);
+  for (let round = 0; ; round++) {
+    const repository = `bench/${scope}/push${round % 4}`;
+    const layer = digestOf(`${scope}/${round}/layer`);
+    yield one(pushBlob({ repository, digest: layer, size: 2_000_000 }));
+    const img = image(`${scope}/${round}`, { repository, tag: `v${round}`, layers: [base, layer] });
+    yield one(img.push({ mediaType: round % 2 ? DOCKER_MANIFEST : undefined }));
+  }
+}
+
+export const mixes = { realistic: history, push: pushHistory };
+export type Mix = keyof typeof mixes;
+
 function one(event: ReturnType<typeof pushBlob>): Sent {
   return {
     body: JSON.stringify(envelope(event)),
