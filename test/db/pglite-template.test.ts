@@ -40,7 +40,7 @@ describe("a new embedded database made from the template", () => {
     await Bun.write(fullTemplate, await makeTemplate());
     olderTemplate = join(work, "older.tar.gz");
     await Bun.write(olderTemplate, await makeTemplate(migrations.slice(0, -1)));
-  });
+  }, 600_000); // three initdbs: minutes on a loaded machine
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   test("on disk: starts migrated, the same schema as initdb and every migration", async () => {
