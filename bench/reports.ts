@@ -6,8 +6,6 @@
  *   options: --scale <x> (1 = the full size), --runs <n> (default 15), --explain (print each plan)
  *
  * With REGSTAT_BENCH_PG, a database that already holds the generated registry is reused as it is.
- * storage and missing-blobs read snapshots (src/reports/snapshots.ts): they are refreshed once, timed,
- * before the reports are, as the server does in the background.
  */
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -17,7 +15,6 @@ import { openPglite } from "../src/db/pglite.ts";
 import { openPostgres } from "../src/db/postgres.ts";
 import { reports } from "../src/reports/catalogue.ts";
 import { parseParams, runReport } from "../src/reports/run.ts";
-import { refreshReportSnapshots } from "../src/reports/snapshots.ts";
 import { startCluster } from "../test/support/postgres-cluster.ts";
 import { generate, sizes } from "./reports-data.ts";
 
@@ -65,9 +62,6 @@ try {
     await db.exec("vacuum analyze");
     log(`generated in ${((performance.now() - started) / 1000).toFixed(0)}s`);
   }
-  const refreshStarted = performance.now();
-  await refreshReportSnapshots(db);
-  console.log(`# report snapshots refreshed in ${((performance.now() - refreshStarted) / 1000).toFixed(1)}s (storage, orphaned blobs, missing blobs; off the request path)`);
   console.log(`# ${db.kind}, scale ${scale}, ${runs} runs per report after 2 warm-up runs`);
   console.log(`# load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${cpus().length} cores`);
 

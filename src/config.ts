@@ -176,13 +176,6 @@ export const settings = {
     default: "90d",
     schema: duration,
   },
-  reportRefresh: {
-    flag: "report-refresh",
-    env: ["REGSTAT_REPORT_REFRESH"],
-    help: `how old the storage and missing-blobs reports' snapshot may grow before the server (or regstat report) recomputes it (${durationHelp}; 0 = only on ?fresh=true, and on every regstat report)`,
-    default: "5m",
-    schema: duration,
-  },
   logLevel: {
     flag: "log-level",
     env: ["REGSTAT_LOG_LEVEL"],
@@ -302,6 +295,7 @@ Usage:
   regstat report <name> [--param value] [--format json|csv|table]
   regstat sync                           reconcile the database with the registries (--registry-url)
   regstat migrate                        apply the database migrations and exit
+  regstat check                          recompute the reports' live figures from scratch; exit 1 on a difference
   regstat healthcheck                    exit 0 if the local service answers /healthz
   regstat systemd-unit                   print a hardened systemd unit
   regstat --help | --version

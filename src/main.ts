@@ -1,3 +1,4 @@
+import * as check from "./commands/check.ts";
 import * as healthcheck from "./commands/healthcheck.ts";
 import * as migrate from "./commands/migrate.ts";
 import * as report from "./commands/report.ts";
@@ -15,6 +16,7 @@ const commands: Record<string, { run(args: string[]): Promise<number> }> = {
   healthcheck,
   "systemd-unit": systemdUnit,
   sync,
+  check,
 };
 
 async function main(argv: string[]): Promise<number> {

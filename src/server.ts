@@ -8,7 +8,6 @@ import type { Logger } from "./log.ts";
 import { watchDatabase } from "./metrics/database.ts";
 import { createMetrics } from "./metrics/metrics.ts";
 import { startRetention } from "./retention/background.ts";
-import { startReportRefresh } from "./reports/snapshots.ts";
 import { startRegistryWork } from "./registry/background.ts";
 import { createRegistryContext } from "./registry/context.ts";
 
@@ -27,8 +26,6 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
   const background = startRegistryWork({ db, registry: await createRegistryContext(config, log), config, log });
   const app = createApp({ db, ingestor, names, config, log, metrics, onFetchQueued: background.wake });
   const retention = startRetention({ db, retentionMs: config.eventRetention, log, metrics });
-  const created = db.created === "template" || db.created === "initdb";
-  const reportRefresh = startReportRefresh({ db, intervalMs: config.reportRefresh, log }, { notAtStart: created });
   const server = Bun.serve({
     port: config.port,
     hostname: config.host,
@@ -49,7 +46,7 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
       // database is synchronous) to be read; then refuse new ones and wait for the requests in flight.
       await Bun.sleep(100);
       await server.stop();
-      await Promise.all([ingestor.idle(), retention.stop(), reportRefresh.stop()]);
+      await Promise.all([ingestor.idle(), retention.stop()]);
       await background.stop();
       await db.close();
     },

@@ -11,6 +11,7 @@ import m000007 from "../sql/migrations/000007_adopt_original_constraints.sql" wi
 import m000008 from "../sql/migrations/000008_tag_tombstones.sql" with { type: "text" };
 import m000009 from "../sql/migrations/000009_truthful_events.sql" with { type: "text" };
 import m000010 from "../sql/migrations/000010_dead_letter_cause.sql" with { type: "text" };
+import m000011 from "../sql/migrations/000011_live_aggregates.sql" with { type: "text" };
 import m000012 from "../sql/migrations/000012_cleanup_plan.sql" with { type: "text" };
 
 import classifyDeletes from "../sql/queries/classify_deletes.sql" with { type: "text" };
@@ -59,12 +60,6 @@ import reportOrphanedBlobs from "../sql/queries/report_orphaned_blobs.sql" with 
 import reportRegistries from "../sql/queries/report_registries.sql" with { type: "text" };
 import reportRepositories from "../sql/queries/report_repositories.sql" with { type: "text" };
 import reportStorage from "../sql/queries/report_storage.sql" with { type: "text" };
-import reportRefreshMissingBlobs from "../sql/queries/report_refresh_missing_blobs.sql" with { type: "text" };
-import reportRefreshOrphanedBlobs from "../sql/queries/report_refresh_orphaned_blobs.sql" with { type: "text" };
-import reportRefreshStorage from "../sql/queries/report_refresh_storage.sql" with { type: "text" };
-import reportSnapshotAsOf from "../sql/queries/report_snapshot_as_of.sql" with { type: "text" };
-import reportSnapshotClaim from "../sql/queries/report_snapshot_claim.sql" with { type: "text" };
-import reportSnapshotDone from "../sql/queries/report_snapshot_done.sql" with { type: "text" };
 // the cleanup planner (issue 14)
 import cleanupRepositories from "../sql/queries/cleanup_repositories.sql" with { type: "text" };
 import cleanupRows from "../sql/queries/cleanup_rows.sql" with { type: "text" };
@@ -79,6 +74,8 @@ import countFetchJobs from "../sql/queries/count_fetch_jobs.sql" with { type: "t
 import lockIngest from "../sql/queries/lock_ingest.sql" with { type: "text" };
 import pruneExpiredEvents from "../sql/queries/prune_expired_events.sql" with { type: "text" };
 import pruneDeadLetters from "../sql/queries/prune_dead_letters.sql" with { type: "text" };
+// live aggregates (issue 10)
+import checkAggregates from "../sql/queries/check_aggregates.sql" with { type: "text" };
 // ingest speed (issue 6)
 import planIngest from "../sql/queries/plan_ingest.sql" with { type: "text" };
 
@@ -93,6 +90,7 @@ export const migrations = [
   { version: 8, name: "tag_tombstones", text: m000008 },
   { version: 9, name: "truthful_events", text: m000009 },
   { version: 10, name: "dead_letter_cause", text: m000010 },
+  { version: 11, name: "live_aggregates", text: m000011 },
   { version: 12, name: "cleanup_plan", text: m000012 },
 ];
 
@@ -115,12 +113,6 @@ export const queries = {
   reportRegistries,
   reportRepositories,
   reportStorage,
-  reportRefreshMissingBlobs,
-  reportRefreshOrphanedBlobs,
-  reportRefreshStorage,
-  reportSnapshotAsOf,
-  reportSnapshotClaim,
-  reportSnapshotDone,
   countActivity,
   countFetchJobs,
   countStaleTags,
@@ -128,6 +120,7 @@ export const queries = {
   pruneDeadLetters,
   pruneExpiredEvents,
   planIngest,
+  checkAggregates,
   claimFetchJobs,
   enqueueChildFetches,
   failFetchJob,

@@ -1,32 +1,17 @@
 -- Blobs no live manifest references, in any repository: what the registry's garbage collector would
--- delete. A manifest is live where a repository holds it, and so are the children of a live index.
--- Blobs pushed within the grace period (a push still in flight) are left out.
+-- delete. A manifest is live where a repository holds it, and so are the children of a live index; the
+-- count of live manifests naming each blob is kept in blob_refs (migration 11), so a page is a range of
+-- its index of orphaned blobs. Blobs pushed within the grace period (a push still in flight) are left out.
 -- $1 registry ('' = all), $2 repository prefix: only blobs some matching repository holds;
 -- $3 grace in milliseconds, $4 the digest to start after, $5 page size.
 select
-  b.digest, b.media_type, b.size, b.pushed, b.pulled,
-  (select count(*) from regstat.repository_blobs rb where rb.digest = b.digest and rb.deleted is null) as repositories,
-  jsonb_build_array(b.digest) as cursor_key
-from regstat.blobs b
-where b.digest > $4::text
+  b.digest, b.media_type, b.size, b.pushed, b.pulled, r.repositories,
+  jsonb_build_array(r.digest) as cursor_key
+from regstat.blob_refs r
+join regstat.blobs b on b.digest = r.digest
+where r.stored and r.manifests = 0
+  and r.digest collate "C" > $4::text
   and (b.pushed is null or b.pushed < now() - $3::bigint * interval '1 millisecond')
-  and not exists (
-    select 1
-    from regstat.manifest_blob mb
-    where mb.blob_digest = b.digest
-      and (
-        exists (
-          select 1 from regstat.repository_manifests rm
-          where rm.digest = mb.manifest_digest and rm.deleted is null
-        )
-        or exists (
-          select 1
-          from regstat.manifest_children c
-          join regstat.repository_manifests rm on rm.digest = c.parent_digest and rm.deleted is null
-          where c.child_digest = mb.manifest_digest
-        )
-      )
-  )
   and (
     ($1::text = '' and $2::text = '')
     or exists (
@@ -36,5 +21,5 @@ where b.digest > $4::text
         and rb.repository collate "C" >= $2::text and rb.repository collate "C" < $2::text || chr(1114111)
     )
   )
-order by b.digest
+order by r.digest collate "C"
 limit $5

@@ -1,6 +1,7 @@
 -- Per repository holding a live manifest: its tags, live manifests, deduplicated bytes (each manifest,
--- child manifest and blob its live manifests reference counted once), last push, last pull, and the
--- GET pulls of the manifests it holds. Repositories are walked one index probe each (a loose index
+-- child manifest and blob its live manifests reference counted once) and how many of them no other
+-- repository's live manifests reference (kept live in repository_storage, migration 11), last push, last
+-- pull, and the GET pulls of the manifests it holds. Repositories are walked one index probe each (a loose index
 -- scan), so a page costs the same at any depth.
 -- $1 registry ('' = all), $2 repository prefix, $3-$4 the key to start after, $5 page size.
 with recursive repos as (
@@ -35,33 +36,9 @@ select
   p.registry, p.repository,
   (select count(*) from regstat.tags t where t.registry = p.registry and t.repository = p.repository) as tags,
   held.manifests,
-  coalesce((
-    select sum((select m.size from regstat.manifests m where m.digest = x.digest))
-    from (
-      select rm.digest from regstat.repository_manifests rm
-      where rm.registry = p.registry and rm.repository = p.repository and rm.deleted is null
-      union
-      select c.child_digest
-      from regstat.repository_manifests rm
-      join regstat.manifest_children c on c.parent_digest = rm.digest
-      where rm.registry = p.registry and rm.repository = p.repository and rm.deleted is null
-    ) x
-  ), 0)
-  + coalesce((
-    select sum((select b.size from regstat.blobs b where b.digest = x.blob_digest))
-    from (
-      select mb.blob_digest
-      from regstat.repository_manifests rm
-      join regstat.manifest_blob mb on mb.manifest_digest = rm.digest
-      where rm.registry = p.registry and rm.repository = p.repository and rm.deleted is null
-      union
-      select mb.blob_digest
-      from regstat.repository_manifests rm
-      join regstat.manifest_children c on c.parent_digest = rm.digest
-      join regstat.manifest_blob mb on mb.manifest_digest = c.child_digest
-      where rm.registry = p.registry and rm.repository = p.repository and rm.deleted is null
-    ) x
-  ), 0) as bytes,
+  coalesce(s.bytes, 0) as bytes,
+  coalesce(s.exclusive_bytes, 0) as exclusive_bytes,
+  coalesce(s.bytes - s.exclusive_bytes, 0) as shared_bytes,
   held.last_push, held.last_pull, held.pulls,
   jsonb_build_array(p.registry, p.repository) as cursor_key
 from page p
@@ -71,4 +48,5 @@ cross join lateral (
   from regstat.repository_manifests rm
   where rm.registry = p.registry and rm.repository = p.repository and rm.deleted is null
 ) held
+left join regstat.repository_storage s on s.registry = p.registry collate "C" and s.repository = p.repository collate "C"
 order by p.registry collate "C", p.repository collate "C"

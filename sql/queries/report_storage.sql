@@ -1,13 +1,14 @@
--- Where the bytes are, from the snapshot computed in the background (migration 5, storage_snapshot):
--- deduplicated, summed and untagged bytes as of that refresh. orphaned_bytes: the snapshot's orphaned
--- blobs pushed before the grace period ($1, in milliseconds) as it is now.
+-- Where the bytes are, live: the registry-wide totals kept by every transaction that changes what the
+-- registry holds (migration 11, registry_totals). orphaned_bytes leaves out the orphaned blobs pushed within
+-- the grace ($1, in milliseconds), found by their push time: a few rows, whatever the size of the registry.
 select
-  s.deduplicated_bytes,
-  s.summed_bytes,
-  (
-    select coalesce(sum(o.size), 0)
-    from regstat.orphaned_blobs_snapshot o
-    where o.pushed is null or o.pushed < now() - $1::bigint * interval '1 millisecond'
-  ) as orphaned_bytes,
-  s.untagged_bytes
-from regstat.storage_snapshot s
+  t.deduplicated_bytes,
+  t.summed_bytes,
+  t.orphaned_bytes - coalesce((
+    select sum(b.size)
+    from regstat.blobs b
+    join regstat.blob_refs r on r.digest = b.digest
+    where b.pushed >= now() - $1::bigint * interval '1 millisecond' and r.stored and r.manifests = 0
+  ), 0) as orphaned_bytes,
+  t.untagged_bytes
+from regstat.registry_totals t

@@ -42,12 +42,11 @@ export async function run(args: string[], env: Record<string, string | undefined
       process.stdout.write(await runScript(db, name, given));
       return 0;
     }
-    const answer = await runReport(db, name, given, { refreshOlderThanMs: config.reportRefresh });
+    const answer = await runReport(db, name, given);
     const columns = Object.keys(findReport(name).columns);
     if (format === "json") process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
     else process.stdout.write(format === "csv" ? toCsv(columns, answer.rows) : toTable(columns, answer.rows));
     if (format !== "json" && answer.next_cursor) process.stderr.write(`more rows: --cursor ${answer.next_cursor}\n`);
-    if (format !== "json" && answer.as_of) process.stderr.write(`as of ${answer.as_of}\n`);
     if (format !== "json" && answer.totals) process.stderr.write(`totals: ${JSON.stringify(answer.totals)}\n`);
     return 0;
   } catch (error) {

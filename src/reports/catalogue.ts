@@ -14,8 +14,6 @@ export type Report = {
   params: ParamName[];
   /** a list is ordered stably and paged; otherwise the answer is one row */
   list: boolean;
-  /** read from the snapshots computed in the background (snapshots.ts): the answer says when, as `as_of` */
-  snapshot?: boolean;
   defaultLimit?: number;
   /** what each column holds, in order: units, and whether sizes are deduplicated or summed */
   columns: Record<string, string>;
@@ -121,10 +119,9 @@ export const reports: Report[] = [
   {
     name: "missing-blobs",
     description:
-      "Images that would fail to pull: per repository, live manifests (or the platforms of a live index) referencing a blob that repository no longer holds (deleted from it) or that regstat has never seen in it. From the snapshot computed in the background (`as_of`); `fresh=true` recomputes it first.",
+      "Images that would fail to pull: per repository, live manifests (or the platforms of a live index) referencing a blob that repository no longer holds (deleted from it) or that regstat has never seen in it.",
     params: ["fresh"],
     list: true,
-    snapshot: true,
     columns: {
       registry: "the registry",
       repository: "the repository",
@@ -158,7 +155,7 @@ export const reports: Report[] = [
   },
   {
     name: "repositories",
-    description: "Per repository holding a live manifest: tags, manifests, deduplicated bytes, last push, last pull, pulls.",
+    description: "Per repository holding a live manifest: tags, manifests, deduplicated bytes (exclusive and shared), last push, last pull, pulls.",
     params: [],
     list: true,
     columns: {
@@ -167,6 +164,8 @@ export const reports: Report[] = [
       tags: "live tags",
       manifests: "manifests it holds",
       bytes: "bytes of those manifests, their platforms and the blobs they reference, deduplicated within the repository",
+      exclusive_bytes: "of those bytes, the manifests and blobs no other repository's live manifests reference",
+      shared_bytes: "the rest: bytes it shares with other repositories (bytes - exclusive_bytes)",
       last_push: "the last push of a manifest it holds",
       last_pull: "the last GET pull of a manifest it holds, null if none",
       pulls: "GET pulls of the manifests it holds",
@@ -196,10 +195,9 @@ export const reports: Report[] = [
   {
     name: "storage",
     description:
-      "Total deduplicated bytes, bytes if every image were stored alone, and bytes held only by orphaned blobs and by untagged manifests. From the snapshot computed in the background (`as_of`); `fresh=true` recomputes it first.",
+      "Total deduplicated bytes, bytes if every image were stored alone, and bytes held only by orphaned blobs and by untagged manifests.",
     params: ["grace", "fresh"],
     list: false,
-    snapshot: true,
     columns: {
       deduplicated_bytes: "every blob and manifest the registry holds, each once",
       summed_bytes: "the sum of every live tag's image size (the images report's size), as if each image were stored alone",

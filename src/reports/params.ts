@@ -67,8 +67,8 @@ export const params = {
   days: param("days", "a number of days", "a whole number of days from 0 to 36500", whole("a whole number of days from 0 to 36500", 36_500)),
   months: param("months", "a number of months", "a whole number of months from 0 to 1200", whole("a whole number of months from 0 to 1200", 1200)),
   grace: param("grace", "blobs pushed more recently than this are left out (a push in flight)", durationUpTo, durationSchema()),
-  fresh: param("fresh", "recompute the snapshot the report reads before answering (takes seconds on a large registry)",
-    "true or false", booleanSchema()),
+  fresh: param("fresh", "ignored: every answer is live (still accepted, so that scripts written for the snapshots keep working)",
+    "anything", v.string()),
   since: param("since", "only deletions at or after this time",
     `an ISO 8601 date or time (2026-01-31, 2026-01-31T08:00:00Z), or ${durationUpTo} before now`, v.pipe(
       v.string(),

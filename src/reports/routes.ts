@@ -43,7 +43,6 @@ export function reportRoutes(deps: { run: RunGuarded }) {
       "content-disposition": `attachment; filename="${report.name}.csv"`,
     };
     if (answer.next_cursor) headers["x-next-cursor"] = answer.next_cursor;
-    if (answer.as_of) headers["x-report-as-of"] = answer.as_of;
     Object.assign(headers, report.csvHeaders?.(answer));
     return c.body(toCsv(Object.keys(report.columns), answer.rows), 200, headers);
   });

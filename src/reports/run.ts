@@ -4,13 +4,10 @@ import { AppError, badRequest } from "../errors.ts";
 import { reports, reportsByName, type Report, type Values } from "./catalogue.ts";
 import { decodeCursor, encodeCursor, type Key } from "./cursor.ts";
 import { LIMIT_MAX, params, type ParamName } from "./params.ts";
-import { refreshAfterNow, refreshReportSnapshots, snapshotAsOf } from "./snapshots.ts";
 
 export type Row = Record<string, unknown>;
 export type Answer = {
   report: string;
-  /** when the snapshot a report reads was computed (ISO 8601 UTC); only for reports read from one */
-  as_of?: string;
   parameters: Record<string, unknown>;
   rows: Row[];
   next_cursor?: string | null;
@@ -18,11 +15,8 @@ export type Answer = {
   [field: string]: unknown;
 };
 
-/**
- * `refreshOlderThanMs`: a report read from a snapshot refreshes it first once it is that old (`regstat report`).
- * `timeoutMs`: the report's statement timeout on PostgreSQL (PGlite cannot interrupt a statement).
- */
-export type RunOptions = { refreshOlderThanMs?: number; timeoutMs?: number };
+/** `timeoutMs`: the report's statement timeout on PostgreSQL (PGlite cannot interrupt a statement). */
+export type RunOptions = { timeoutMs?: number };
 
 const listParams: ParamName[] = ["registry", "repository", "limit", "cursor"];
 
@@ -81,13 +75,7 @@ export function parseParams(report: Report, given: Record<string, string>): { va
 export async function runReport(db: Db, name: string, given: Record<string, string>, options: RunOptions = {}): Promise<Answer> {
   const report = findReport(name);
   const { values, after, limit } = parseParams(report, given);
-  if (report.snapshot && values.fresh === true) await refreshAfterNow(db);
-  else if (report.snapshot && options.refreshOlderThanMs !== undefined) {
-    await refreshReportSnapshots(db, { olderThanMs: options.refreshOlderThanMs });
-  }
-  const { fetched, fields, asOf } = await db.transaction(async (tx) => {
-    // the rows and their as_of from the same snapshot, even while a refresh commits
-    if (report.snapshot) await tx.query("set transaction isolation level repeatable read");
+  const { fetched, fields } = await db.transaction(async (tx) => {
     // A plan made for the parameters at hand: a generic plan of a prepared report can be far worse for
     // some of them (a repository prefix or none, the first page or a deep one).
     await tx.query("set local plan_cache_mode = force_custom_plan");
@@ -95,7 +83,7 @@ export async function runReport(db: Db, name: string, given: Record<string, stri
     const { rows: fetched, fields } = report.page
       ? await report.page(tx, values, after, limit)
       : { rows: await tx.query<Row>(report.sql!, report.args!(values, after, report.list ? limit + 1 : limit)), fields: {} };
-    return { fetched, fields, asOf: report.snapshot ? await snapshotAsOf(tx) : undefined };
+    return { fetched, fields };
   }, { readOnly: true });
   const page = report.list ? fetched.slice(0, limit) : fetched;
   const more = report.list && fetched.length > limit;
@@ -104,7 +92,6 @@ export async function runReport(db: Db, name: string, given: Record<string, stri
   if (report.list) parameters.limit = limit;
   return {
     report: report.name,
-    ...(asOf ? { as_of: asOf.toISOString() } : {}),
     parameters,
     rows: page.map(({ cursor_key: _, ...row }) => toJson(row)),
     ...(report.list ? { next_cursor: more && last ? encodeCursor(report.name, last.cursor_key as Key) : null } : {}),

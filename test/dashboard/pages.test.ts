@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import type { Db } from "../../src/db/db.ts";
-import { refreshReportSnapshots } from "../../src/reports/snapshots.ts";
 import { testApp } from "../support/app.ts";
 import { openBrowser, testOutputDir, type Browser, type TestPage } from "../support/browser.ts";
 import { freshDb } from "../support/db.ts";
@@ -42,7 +41,6 @@ beforeAll(async () => {
   expect(pushed.status).toBe(200);
   await db.query("update regstat.tags set repository = $1, name = $2 where repository = 'evil/app' and tag = 'v2'", [EVIL_REPOSITORY, `${HOST}/${EVIL_REPOSITORY}:v2`]);
   await db.query("update regstat.repository_manifests set repository = $1 where repository = 'evil/app' and registry = $2", [EVIL_REPOSITORY, HOST]);
-  await refreshReportSnapshots(db);
   browser = await openBrowser(app.app);
 });
 afterAll(async () => {

@@ -2,7 +2,28 @@ import { describe, expect, test } from "bun:test";
 import { migrate } from "../../src/db/migrate.ts";
 import { openPostgres } from "../../src/db/postgres.ts";
 import { migrations } from "../../src/sql.ts";
+import { testApp } from "../support/app.ts";
+import { expectConsistent } from "../support/check.ts";
 import { freshDb, freshPostgresDatabase, testPgUrl } from "../support/db.ts";
+import { allFixtures } from "../support/fixtures.ts";
+
+describe("upgrading a database an earlier regstat filled", () => {
+  test("migration 11 computes the live figures once, and they check clean", async () => {
+    const db = await freshDb({ migrated: false });
+    try {
+      await migrate(db, migrations.filter((m) => m.version <= 10));
+      const { post } = testApp(db);
+      for (const request of await allFixtures()) {
+        expect((await post(request.body, { "content-type": request.headers["content-type"]! })).status).toBe(200);
+      }
+      expect(await migrate(db)).toEqual(migrations.filter((m) => m.version > 10).map((m) => m.version));
+      await expectConsistent(db);
+      expect(await db.query("select count(*)::int as n from regstat.missing_blobs where repository = 'other/app'")).toEqual([{ n: 1 }]);
+    } finally {
+      await db.close();
+    }
+  });
+});
 
 describe("several regstat processes starting at once", () => {
   test("migrate under the advisory lock: each migration applied once", async () => {

@@ -4,6 +4,7 @@ import { registryNames } from "../../src/equiv-registries.ts";
 import { pullCounting } from "../../src/ingest/counted-pulls.ts";
 import { normalizeEvents, type StoredEvent } from "../../src/ingest/normalize.ts";
 import { storeEvents } from "../../src/ingest/store.ts";
+import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
 import {
   deleteDigest, deleteTag, digestOf, image, mountBlob, pullBlob, pullManifest, pushBlob, pushManifest,
@@ -100,6 +101,7 @@ describe("one transaction for many events", () => {
     alone = await freshDb();
     await storeInGroups(alone, events, 1);
     expected = await state(alone);
+    await expectConsistent(alone);
   });
   afterAll(() => alone.close());
 
@@ -126,6 +128,7 @@ describe("one transaction for many events", () => {
       try {
         await storeInGroups(db, events, size);
         expect(await state(db)).toEqual(expected);
+        await expectConsistent(db);
       } finally {
         await db.close();
       }
@@ -139,6 +142,7 @@ describe("one transaction for many events", () => {
       const again = await db.transaction((tx) => storeEvents(tx, events, [], options(db)));
       expect(again.size).toBe(0);
       expect(await state(db)).toEqual(expected);
+      await expectConsistent(db);
     } finally {
       await db.close();
     }

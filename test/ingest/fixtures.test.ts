@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { testApp, rows } from "../support/app.ts";
+import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
 import { allFixtures, fixture, fixtureFolders, type Captured } from "../support/fixtures.ts";
 
@@ -51,6 +52,7 @@ for (const folder of fixtureFolders) describe(`replaying the registry history of
     captured = await allFixtures(folder);
     answers = await replay(db, captured);
   });
+  afterEach(() => expectConsistent(db));
   afterAll(() => db.close());
 
   test("every event is stored once and nothing is dead-lettered", async () => {
@@ -156,6 +158,7 @@ for (const folder of fixtureFolders) describe(`replaying the registry history of
       const other = await freshDb();
       await replay(other, shuffle(withoutDeletes, seed));
       expect(orderFree(await state(other))).toEqual(expected);
+      await expectConsistent(other);
       await other.close();
     }
     const other = await freshDb();
@@ -163,6 +166,8 @@ for (const folder of fixtureFolders) describe(`replaying the registry history of
     const all = { events: shuffle(withoutDeletes, 4).flatMap((c) => c.body.events) };
     expect(await (await post(all)).json()).toEqual({ stored: 26, duplicates: 0, dead_lettered: 0 });
     expect(orderFree(await state(other))).toEqual(expected);
+    await expectConsistent(other);
+    await expectConsistent(inOrder);
     await Promise.all([other.close(), inOrder.close()]);
   });
 

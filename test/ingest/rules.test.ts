@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { testApp } from "../support/app.ts";
+import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
 import {
   deleteDigest, deleteTag, digestOf, envelope, HOST, image, OCI_INDEX, OCI_MANIFEST, pullBlob, pullManifest,
@@ -13,6 +14,7 @@ beforeAll(async () => {
   db = await freshDb();
   post = testApp(db).post;
 });
+afterEach(() => expectConsistent(db));
 afterAll(() => db.close());
 
 const send = async (...events: unknown[]) => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
-import { refreshReportSnapshots } from "../../src/reports/snapshots.ts";
 import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
 import { digestOf, image, pullManifest } from "../support/events.ts";
@@ -24,7 +23,6 @@ beforeAll(async () => {
     await deliver(app, ...img.blobPushes.map((e) => ({ ...e, timestamp: daysAgo(age) })), img.push({ timestamp: daysAgo(age) }));
     if (age === 60) await deliver(app, pullManifest({ repository: `state/app-${i}`, digest: img.digest, tag: "v1", timestamp: daysAgo(5) }));
   }
-  await refreshReportSnapshots(db);
 });
 afterAll(() => db.close());
 

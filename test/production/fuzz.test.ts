@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { testApp } from "../support/app.ts";
+import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
 import { prng } from "../support/prng.ts";
 import { deleteDigest, deleteTag, digestOf, envelope, image, mountBlob, pullManifest, pushBlob } from "../support/events.ts";
@@ -212,6 +213,7 @@ test(`${CASES} generated and mutated envelopes (seed ${SEED}): each gets its def
   // Every dead letter is small enough to keep, however large or deep the event was.
   const largest = await db.query<{ n: number }>("select max(length(event::text))::int as n from regstat.dead_letters");
   expect(largest[0]!.n).toBeLessThan(20_000);
+  await expectConsistent(db);
   // Still serving.
   expect((await harness.app.request("/healthz")).status).toBe(200);
   expect((await harness.post(envelope(validEvent()))).status).toBe(200);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { openPostgres } from "../../src/db/postgres.ts";
+import { expectConsistent } from "../support/check.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
 import { prng } from "../support/prng.ts";
 import { deleteDigest, deleteTag, digestOf, image, mountBlob, pullBlob, pullManifest } from "../support/events.ts";
@@ -145,6 +146,8 @@ test("two processes on one PostgreSQL, fed interleaved pushes, pulls and mounts 
   expect((two.tags as unknown[]).length).toBeGreaterThan(0);
   expect((two.manifest_blob as unknown[]).length).toBeGreaterThan(0);
   expect(two).toEqual(one);
+  await expectConsistent(shared);
+  await expectConsistent(single);
   expectNoTrouble(a, b);
 });
 
@@ -156,6 +159,7 @@ test("with deletes among them too: no errors, no deadlock, every event stored on
   const ids = (await shared.query<{ id: string }>("select id from regstat.events order by id")).map((r) => r.id);
   expect(ids).toEqual(events.map((e) => (e as { id: string }).id).sort());
   expect((await shared.query("select 1 from regstat.deletions")).length).toBeGreaterThan(0);
+  await expectConsistent(shared);
   expectNoTrouble(a, b);
 });
 
@@ -242,4 +246,6 @@ test.each([4242, 777, 20261129, 99])("with deletes (seed %d): two processes and 
   const [two, one] = await Promise.all([live(shared), live(single)]);
   expect((two.tags as unknown[]).length).toBeGreaterThan(0);
   expect(two).toEqual(one);
+  await expectConsistent(shared);
+  await expectConsistent(single);
 });

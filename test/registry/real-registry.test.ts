@@ -8,6 +8,7 @@ import { createRegistryContext } from "../../src/registry/context.ts";
 import { defaultTuning, startFetchWorker } from "../../src/registry/fetch-worker.ts";
 import { runSync } from "../../src/registry/sync.ts";
 import { testApp } from "../support/app.ts";
+import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
 import { deleteManifest, pushImage, pushIndex, startRegistry, type PushedImage } from "../support/registry.ts";
 import { eventually } from "../support/eventually.ts";
@@ -69,6 +70,7 @@ describe("a real registry without includereferences", () => {
     await expectImage(rs.db, image);
     expect(await children(rs.db, index.digest)).toEqual(index.children.map((c) => c.digest).sort());
     for (const child of index.children) await expectImage(rs.db, child);
+    await expectConsistent(rs.db);
     const events = await rs.db.query("select count(*)::int as n from regstat.events where refs is not null");
     expect(events[0]!.n).toBe(0);
   }, 30_000);
@@ -138,6 +140,7 @@ describe("regstat sync", () => {
     const gone = await db.query<{ digest: string }>("select digest from regstat.deleted_blobs order by 1");
     expect(gone.map((r) => r.digest)).toEqual([...doomed.blobs].sort());
     await expectImage(db, kept);
+    await expectConsistent(db);
     expectNoSecret(logLines, login);
   }, 30_000);
 });

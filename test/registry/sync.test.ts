@@ -6,6 +6,7 @@ import { startRegistryWork } from "../../src/registry/background.ts";
 import { createRegistryContext } from "../../src/registry/context.ts";
 import { runSync } from "../../src/registry/sync.ts";
 import { testApp } from "../support/app.ts";
+import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
 import { envelope, pushManifest } from "../support/events.ts";
 import { fakeServer, manifestResponse, schema2 } from "./fake-registry.ts";
@@ -90,6 +91,7 @@ test("sync adds, repoints and deletes, but never undoes an event newer than its 
   expect(await db.query("select digest from regstat.manifests where digest = $1", [c.digest])).toHaveLength(1);
   const blobs = await db.query<{ digest: string }>("select digest from regstat.repository_blobs where repository = 'demo/app' and deleted is null order by 1");
   expect(blobs.map((x) => x.digest)).toEqual([a.config.digest, a.layer.digest].sort());
+  await expectConsistent(db);
 });
 
 test("with --sync-interval the server syncs by itself, and stops cleanly", async () => {
@@ -99,5 +101,6 @@ test("with --sync-interval the server syncs by itself, and stops cleanly", async
   const until = Date.now() + 10_000;
   while (!(await db.query("select 1 from regstat.tags where tag = 'v1'")).length && Date.now() < until) await Bun.sleep(25);
   await work.stop();
+  await expectConsistent(db);
   expect(await db.query("select manifest_digest from regstat.tags where tag = 'v1'")).toEqual([{ manifest_digest: a.digest }]);
 });

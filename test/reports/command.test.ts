@@ -43,20 +43,39 @@ describe("regstat report", () => {
     expect(run("images", "--format", "csv").out).toBe("registry,repository,tag,digest,media_type,size,pushed,pulled,pull_count\r\n");
   });
 
-  test("a snapshot report is recomputed first once it is older than --report-refresh", async () => {
-    // a blob stored behind the snapshot's back: the snapshot made at migration does not know it
+  test("answers are live: a blob stored straight into the database is in the next answer", async () => {
     const db = testPgUrl ? openPostgres(args[1]!, { max: 1 }) : await openPglite(args[1]!);
     await db.query("insert into regstat.blobs (digest, size) values ('sha256:' || repeat('b', 64), 4321)");
     await db.close();
-    const stale = run("storage");
-    expect(stale.code).toBe(0);
-    expect(JSON.parse(stale.out).rows[0].deduplicated_bytes).toBe(0);
-    const refreshed = run("storage", "--report-refresh", "0");
-    const answer = JSON.parse(refreshed.out);
-    expect(answer.rows[0]).toMatchObject({ deduplicated_bytes: 4321, orphaned_bytes: 4321 });
-    expect(Date.parse(answer.as_of)).toBeGreaterThan(Date.parse(JSON.parse(stale.out).as_of));
-    const table = run("storage", "--format", "table");
-    expect(table.err).toBe(`as of ${answer.as_of}\n`);
+    const answer = run("storage", "--grace", "0");
+    expect(answer.code).toBe(0);
+    expect(JSON.parse(answer.out).rows[0]).toMatchObject({ deduplicated_bytes: 4321, orphaned_bytes: 4321 });
+    expect(JSON.parse(answer.out).as_of).toBeUndefined();
+    // a script written for the snapshots still gets its answer
+    expect(JSON.parse(run("storage", "--fresh", "true").out).rows[0].deduplicated_bytes).toBe(4321);
+  });
+
+  test("regstat check: exit 0 while the kept figures agree, 1 naming each one that does not", async () => {
+    const check = () => {
+      const p = Bun.spawnSync(["bun", main, "check", ...args], { env: { ...process.env, REGSTAT_PG_CONN_STR: "" } });
+      return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
+    };
+    const clean = check();
+    expect(clean).toMatchObject({ code: 0, out: "" });
+    expect(clean.err).toContain("every kept figure equals its recomputation");
+    const db = testPgUrl ? openPostgres(args[1]!, { max: 1 }) : await openPglite(args[1]!);
+    await db.query("update regstat.registry_totals set blob_bytes = blob_bytes + 1");
+    await db.query("update regstat.blob_refs set repositories = 7");
+    await db.close();
+    const dirty = check();
+    expect(dirty.code).toBe(1);
+    expect(dirty.out).toBe([
+      `blob_refs digest=sha256:${"b".repeat(64)}: repositories 7, expected 0`,
+      "registry_totals: blob_bytes 4322, expected 4321; deduplicated_bytes 4322, expected 4321",
+      "",
+    ].join("\n"));
+    expect(dirty.err).toContain("2 difference(s)");
+    expect(check().code).toBe(1);
   });
 
   test("bad parameters exit 2 with the parameter named", () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { expectConsistent } from "../support/check.ts";
 import type { Db } from "../../src/db/db.ts";
 import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
@@ -61,6 +62,8 @@ describe("reports on generated scenarios", () => {
     );
   });
   afterAll(() => db.close());
+
+  test("every kept figure equals its recomputation", () => expectConsistent(db));
 
   test("images: the re-pointed tag shows its newest push; the deleted copy is gone; the index counts its platforms", async () => {
     const { rows } = await report(app, "images");

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { createLogger } from "../../src/log.ts";
 import { createMetrics } from "../../src/metrics/metrics.ts";
 import { startRetention } from "../../src/retention/background.ts";
 import { pruneExpired, retentionCutoff } from "../../src/retention/prune.ts";
 import { testApp } from "../support/app.ts";
+import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
 import { deleteDigest, digestOf, envelope, mountBlob, pullBlob, pullManifest, pushBlob, pushManifest } from "../support/events.ts";
 
@@ -14,6 +15,7 @@ const RETENTION = 30 * DAY; // cutoff: 2026-05-16T00:00:00Z
 
 let db: Db;
 beforeAll(async () => (db = await freshDb()));
+afterEach(() => expectConsistent(db));
 afterAll(() => db.close());
 
 type Row = { day: string; registry: string; repository: string; action: string; count: number };

@@ -1,1 +1,0 @@
-refresh materialized view concurrently regstat.missing_blobs_snapshot

@@ -1,1 +1,0 @@
-refresh materialized view concurrently regstat.orphaned_blobs_snapshot

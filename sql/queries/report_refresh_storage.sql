@@ -1,1 +1,0 @@
-refresh materialized view concurrently regstat.storage_snapshot
