@@ -66,6 +66,9 @@ create table regstat.manifest_refs (
   referencing_repositories integer not null default 0
 );
 
+-- most-tagged over the whole registry: a range of this index
+create index manifest_refs_most_tagged_idx on regstat.manifest_refs (tags desc, digest collate "C") where tags > 0;
+
 create table regstat.blob_refs (
   digest text primary key,
   stored boolean not null default false,
@@ -422,162 +425,162 @@ create unlogged table regstat.settle_deltas (
   primary key (txid, kind, digest)
 );
 
-create function regstat.note_pending(noted bigint) returns void
-language plpgsql as $$
-begin
-  if noted > 0 then
-    insert into regstat.pending_settle (txid) values (txid_current()) on conflict do nothing;
-  end if;
-end $$;
-
 -- One function per source table and all three operations: `gone` holds the rows before the statement, `came`
--- after; a row in both with the same relevant columns did not change (a pull, say).
+-- after; a row in both with the same relevant columns did not change (a pull, say). A row noted twice in a
+-- transaction keeps its first note: what it was before the transaction. The first note of a transaction also
+-- marks it for settling (pending_settle).
 create function regstat.note_manifests() returns trigger
 language plpgsql set enable_hashjoin = on set jit = off as $$
-declare gone regstat.manifests[] := '{}'; came regstat.manifests[] := '{}'; n bigint;
+declare gone regstat.manifests[] := '{}'; came regstat.manifests[] := '{}';
 begin
   if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
   if tg_op <> 'DELETE' then came := array(select c from new_rows c); end if;
-  insert into regstat.pending_manifests (txid, digest)
-  select distinct txid_current(), digest from (
-    (select digest, size from unnest(gone) except select digest, size from unnest(came))
-    union all
-    (select digest, size from unnest(came) except select digest, size from unnest(gone))
-  ) x
+  with noted as (
+    insert into regstat.pending_manifests (txid, digest)
+    select txid_current(), digest from (
+      select 0 as part, * from (select digest from (select digest, size from unnest(gone) except select digest, size from unnest(came)) g) g
+      union all
+      select 1, * from (select digest from (select digest, size from unnest(came) except select digest, size from unnest(gone)) c) c
+    ) x
+    order by part
+    on conflict do nothing
+    returning 1
+  )
+  insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
   on conflict do nothing;
-  get diagnostics n = row_count;
-  perform regstat.note_pending(n);
   return null;
 end $$;
 
 create function regstat.note_blobs() returns trigger
 language plpgsql set enable_hashjoin = on set jit = off as $$
-declare gone regstat.blobs[] := '{}'; came regstat.blobs[] := '{}'; n bigint;
+declare gone regstat.blobs[] := '{}'; came regstat.blobs[] := '{}';
 begin
   if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
   if tg_op <> 'DELETE' then came := array(select c from new_rows c); end if;
-  insert into regstat.pending_blobs (txid, digest)
-  select distinct txid_current(), digest from (
-    (select digest, size from unnest(gone) except select digest, size from unnest(came))
-    union all
-    (select digest, size from unnest(came) except select digest, size from unnest(gone))
-  ) x
+  with noted as (
+    insert into regstat.pending_blobs (txid, digest)
+    select txid_current(), digest from (
+      select 0 as part, * from (select digest from (select digest, size from unnest(gone) except select digest, size from unnest(came)) g) g
+      union all
+      select 1, * from (select digest from (select digest, size from unnest(came) except select digest, size from unnest(gone)) c) c
+    ) x
+    order by part
+    on conflict do nothing
+    returning 1
+  )
+  insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
   on conflict do nothing;
-  get diagnostics n = row_count;
-  perform regstat.note_pending(n);
   return null;
 end $$;
 
 create function regstat.note_tags() returns trigger
 language plpgsql set enable_hashjoin = on set jit = off as $$
-declare gone regstat.tags[] := '{}'; came regstat.tags[] := '{}'; n bigint;
+declare gone regstat.tags[] := '{}'; came regstat.tags[] := '{}';
 begin
   if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
   if tg_op <> 'DELETE' then came := array(select c from new_rows c); end if;
-  insert into regstat.pending_manifests (txid, digest)
-  select distinct txid_current(), manifest_digest from (
-    (select name, manifest_digest from unnest(gone) except select name, manifest_digest from unnest(came))
-    union all
-    (select name, manifest_digest from unnest(came) except select name, manifest_digest from unnest(gone))
-  ) x
-  where manifest_digest is not null
+  with noted as (
+    insert into regstat.pending_manifests (txid, digest)
+    select txid_current(), digest from (
+      select 0 as part, * from (select manifest_digest as digest from (select name, manifest_digest from unnest(gone) except select name, manifest_digest from unnest(came)) g where manifest_digest is not null) g
+      union all
+      select 1, * from (select manifest_digest from (select name, manifest_digest from unnest(came) except select name, manifest_digest from unnest(gone)) c where manifest_digest is not null) c
+    ) x
+    order by part
+    on conflict do nothing
+    returning 1
+  )
+  insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
   on conflict do nothing;
-  get diagnostics n = row_count;
-  perform regstat.note_pending(n);
   return null;
 end $$;
 
 create function regstat.note_links() returns trigger
 language plpgsql set enable_hashjoin = on set jit = off as $$
-declare gone regstat.manifest_blob[] := '{}'; came regstat.manifest_blob[] := '{}'; n bigint; m bigint;
+declare gone regstat.manifest_blob[] := '{}'; came regstat.manifest_blob[] := '{}';
 begin
   if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
   if tg_op <> 'DELETE' then came := array(select c from new_rows c); end if;
-  insert into regstat.pending_links (txid, manifest_digest, blob_digest, existed)
-  select txid_current(), manifest_digest, blob_digest, true from (
-    select manifest_digest, blob_digest from unnest(gone) except select manifest_digest, blob_digest from unnest(came)
-  ) x
+  with noted as (
+    insert into regstat.pending_links (txid, manifest_digest, blob_digest, existed)
+    select txid_current(), manifest_digest, blob_digest, existed from (
+      select 0 as part, * from (select manifest_digest, blob_digest, true as existed from (select manifest_digest, blob_digest from unnest(gone) except select manifest_digest, blob_digest from unnest(came)) g) g
+      union all
+      select 1, * from (select manifest_digest, blob_digest, false from (select manifest_digest, blob_digest from unnest(came) except select manifest_digest, blob_digest from unnest(gone)) c) c
+    ) x
+    order by part
+    on conflict do nothing
+    returning 1
+  )
+  insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
   on conflict do nothing;
-  get diagnostics n = row_count;
-  insert into regstat.pending_links (txid, manifest_digest, blob_digest, existed)
-  select txid_current(), manifest_digest, blob_digest, false from (
-    select manifest_digest, blob_digest from unnest(came) except select manifest_digest, blob_digest from unnest(gone)
-  ) x
-  on conflict do nothing;
-  get diagnostics m = row_count;
-  perform regstat.note_pending(n + m);
   return null;
 end $$;
 
 -- A platform's size (manifest_children.size) is part of its index's image size: noted as a change of the row.
 create function regstat.note_children() returns trigger
 language plpgsql set enable_hashjoin = on set jit = off as $$
-declare gone regstat.manifest_children[] := '{}'; came regstat.manifest_children[] := '{}'; n bigint; m bigint;
+declare gone regstat.manifest_children[] := '{}'; came regstat.manifest_children[] := '{}';
 begin
   if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
   if tg_op <> 'DELETE' then came := array(select c from new_rows c); end if;
-  insert into regstat.pending_children (txid, parent_digest, child_digest, existed)
-  select distinct on (parent_digest, child_digest) txid_current(), parent_digest, child_digest, true from (
-    select parent_digest, child_digest, size from unnest(gone) except select parent_digest, child_digest, size from unnest(came)
-  ) x
+  with noted as (
+    insert into regstat.pending_children (txid, parent_digest, child_digest, existed)
+    select txid_current(), parent_digest, child_digest, existed from (
+      select 0 as part, * from (select parent_digest, child_digest, true as existed from (select parent_digest, child_digest, size from unnest(gone) except select parent_digest, child_digest, size from unnest(came)) g) g
+      union all
+      select 1, * from (select parent_digest, child_digest, false from (select parent_digest, child_digest, size from unnest(came) except select parent_digest, child_digest, size from unnest(gone)) c) c
+    ) x
+    order by part
+    on conflict do nothing
+    returning 1
+  )
+  insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
   on conflict do nothing;
-  get diagnostics n = row_count;
-  insert into regstat.pending_children (txid, parent_digest, child_digest, existed)
-  select distinct on (parent_digest, child_digest) txid_current(), parent_digest, child_digest, false from (
-    select parent_digest, child_digest, size from unnest(came) except select parent_digest, child_digest, size from unnest(gone)
-  ) x
-  on conflict do nothing;
-  get diagnostics m = row_count;
-  perform regstat.note_pending(n + m);
   return null;
 end $$;
 
 create function regstat.note_held_manifests() returns trigger
 language plpgsql set enable_hashjoin = on set jit = off as $$
-declare gone regstat.repository_manifests[] := '{}'; came regstat.repository_manifests[] := '{}'; n bigint; m bigint;
+declare gone regstat.repository_manifests[] := '{}'; came regstat.repository_manifests[] := '{}';
 begin
   if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
   if tg_op <> 'DELETE' then came := array(select c from new_rows c); end if;
-  insert into regstat.pending_held_manifests (txid, registry, repository, digest, was_live)
-  select txid_current(), registry, repository, digest, live from (
-    select registry, repository, digest, deleted is null as live from unnest(gone)
-    except select registry, repository, digest, deleted is null from unnest(came)
-  ) x
+  with noted as (
+    insert into regstat.pending_held_manifests (txid, registry, repository, digest, was_live)
+    select txid_current(), registry, repository, digest, was_live from (
+      select 0 as part, * from (select registry, repository, digest, live as was_live from (select registry, repository, digest, deleted is null as live from unnest(gone) except select registry, repository, digest, deleted is null from unnest(came)) g) g
+      union all
+      select 1, * from (select registry, repository, digest, false from (select registry, repository, digest, deleted is null as live from unnest(came) except select registry, repository, digest, deleted is null from unnest(gone)) c where live) c
+    ) x
+    order by part
+    on conflict do nothing
+    returning 1
+  )
+  insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
   on conflict do nothing;
-  get diagnostics n = row_count;
-  insert into regstat.pending_held_manifests (txid, registry, repository, digest, was_live)
-  select txid_current(), registry, repository, digest, false from (
-    select registry, repository, digest, deleted is null as live from unnest(came)
-    except select registry, repository, digest, deleted is null from unnest(gone)
-  ) x
-  where live
-  on conflict do nothing;
-  get diagnostics m = row_count;
-  perform regstat.note_pending(n + m);
   return null;
 end $$;
 
 create function regstat.note_held_blobs() returns trigger
 language plpgsql set enable_hashjoin = on set jit = off as $$
-declare gone regstat.repository_blobs[] := '{}'; came regstat.repository_blobs[] := '{}'; n bigint; m bigint;
+declare gone regstat.repository_blobs[] := '{}'; came regstat.repository_blobs[] := '{}';
 begin
   if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
   if tg_op <> 'DELETE' then came := array(select c from new_rows c); end if;
-  insert into regstat.pending_held_blobs (txid, registry, repository, digest, was_live)
-  select txid_current(), registry, repository, digest, live from (
-    select registry, repository, digest, deleted is null as live from unnest(gone)
-    except select registry, repository, digest, deleted is null from unnest(came)
-  ) x
+  with noted as (
+    insert into regstat.pending_held_blobs (txid, registry, repository, digest, was_live)
+    select txid_current(), registry, repository, digest, was_live from (
+      select 0 as part, * from (select registry, repository, digest, live as was_live from (select registry, repository, digest, deleted is null as live from unnest(gone) except select registry, repository, digest, deleted is null from unnest(came)) g) g
+      union all
+      select 1, * from (select registry, repository, digest, false from (select registry, repository, digest, deleted is null as live from unnest(came) except select registry, repository, digest, deleted is null from unnest(gone)) c) c
+    ) x
+    order by part
+    on conflict do nothing
+    returning 1
+  )
+  insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
   on conflict do nothing;
-  get diagnostics n = row_count;
-  insert into regstat.pending_held_blobs (txid, registry, repository, digest, was_live)
-  select txid_current(), registry, repository, digest, false from (
-    select registry, repository, digest, deleted is null as live from unnest(came)
-    except select registry, repository, digest, deleted is null from unnest(gone)
-  ) x
-  on conflict do nothing;
-  get diagnostics m = row_count;
-  perform regstat.note_pending(n + m);
   return null;
 end $$;
 
@@ -615,56 +618,68 @@ end $$;
 -- Keeps each aggregate row as it was before this settle first changes it, and makes sure it exists.
 create function regstat.settle_touch_manifests(tx bigint, keys text[]) returns void
 language sql as $$
-  insert into regstat.settle_manifests (txid, digest, before)
-  select tx, k, (select r from regstat.manifest_refs r where r.digest = k) from unnest(keys) k
-  on conflict do nothing;
+  with kept as (
+    insert into regstat.settle_manifests (txid, digest, before)
+    select tx, k, (select r from regstat.manifest_refs r where r.digest = k) from unnest(keys) k
+    on conflict do nothing
+  )
   insert into regstat.manifest_refs (digest) select k from unnest(keys) k order by 1 on conflict do nothing;
 $$;
 
 create function regstat.settle_touch_blobs(tx bigint, keys text[]) returns void
 language sql as $$
-  insert into regstat.settle_blobs (txid, digest, before)
-  select tx, k, (select r from regstat.blob_refs r where r.digest = k) from unnest(keys) k
-  on conflict do nothing;
+  with kept as (
+    insert into regstat.settle_blobs (txid, digest, before)
+    select tx, k, (select r from regstat.blob_refs r where r.digest = k) from unnest(keys) k
+    on conflict do nothing
+  )
   insert into regstat.blob_refs (digest) select k from unnest(keys) k order by 1 on conflict do nothing;
 $$;
 
--- What a settle asks of one row: now, and before the transaction (the notes, else as now).
+-- What a settle asks of one row: now, and before the transaction (the notes, else as now). PL/pgSQL, not SQL:
+-- a SQL function holding a subquery is planned again in every statement that calls it, a PL/pgSQL one once
+-- per session.
 create function regstat.held_now(reg text, repo text, m text) returns boolean
-language sql stable as $$
-  select exists (select 1 from regstat.repository_manifests r
-    where r.registry = reg and r.repository = repo and r.digest = m and r.deleted is null)
-$$;
+language plpgsql stable as $$
+begin
+  return exists (select 1 from regstat.repository_manifests r
+    where r.registry = reg and r.repository = repo and r.digest = m and r.deleted is null);
+end $$;
 create function regstat.held_was(tx bigint, reg text, repo text, m text) returns boolean
-language sql stable as $$
-  select coalesce((select p.was_live from regstat.pending_held_manifests p
-    where p.txid = tx and p.registry = reg and p.repository = repo and p.digest = m), regstat.held_now(reg, repo, m))
-$$;
+language plpgsql stable as $$
+begin
+  return coalesce((select p.was_live from regstat.pending_held_manifests p
+    where p.txid = tx and p.registry = reg and p.repository = repo and p.digest = m), regstat.held_now(reg, repo, m));
+end $$;
 create function regstat.holds_blob(reg text, repo text, b text) returns boolean
-language sql stable as $$
-  select exists (select 1 from regstat.repository_blobs r
-    where r.registry = reg and r.repository = repo and r.digest = b and r.deleted is null)
-$$;
+language plpgsql stable as $$
+begin
+  return exists (select 1 from regstat.repository_blobs r
+    where r.registry = reg and r.repository = repo and r.digest = b and r.deleted is null);
+end $$;
 -- a manifest reaches itself and its platforms
 create function regstat.reaches_now(m text, x text) returns boolean
-language sql stable as $$
-  select m = x or exists (select 1 from regstat.manifest_children c where c.parent_digest = m and c.child_digest = x)
-$$;
+language plpgsql stable as $$
+begin
+  return m = x or exists (select 1 from regstat.manifest_children c where c.parent_digest = m and c.child_digest = x);
+end $$;
 create function regstat.reaches_was(tx bigint, m text, x text) returns boolean
-language sql stable as $$
-  select m = x or coalesce((select p.existed from regstat.pending_children p
-    where p.txid = tx and p.parent_digest = m and p.child_digest = x),
-    exists (select 1 from regstat.manifest_children c where c.parent_digest = m and c.child_digest = x))
-$$;
+language plpgsql stable as $$
+begin
+  return m = x or coalesce((select p.existed from regstat.pending_children p
+    where p.txid = tx and p.parent_digest = m and p.child_digest = x), regstat.reaches_now(m, x));
+end $$;
 create function regstat.links_now(x text, b text) returns boolean
-language sql stable as $$
-  select exists (select 1 from regstat.manifest_blob l where l.manifest_digest = x and l.blob_digest = b)
-$$;
+language plpgsql stable as $$
+begin
+  return exists (select 1 from regstat.manifest_blob l where l.manifest_digest = x and l.blob_digest = b);
+end $$;
 create function regstat.links_was(tx bigint, x text, b text) returns boolean
-language sql stable as $$
-  select coalesce((select p.existed from regstat.pending_links p
-    where p.txid = tx and p.manifest_digest = x and p.blob_digest = b), regstat.links_now(x, b))
-$$;
+language plpgsql stable as $$
+begin
+  return coalesce((select p.existed from regstat.pending_links p
+    where p.txid = tx and p.manifest_digest = x and p.blob_digest = b), regstat.links_now(x, b));
+end $$;
 -- the rows as they are, and those the transaction removed: every candidate before or after
 create function regstat.holders_either(tx bigint, m text) returns table (registry text, repository text)
 language sql stable as $$
@@ -751,20 +766,20 @@ end $$;
 
 -- A settle's notes and work rows, once it is done.
 create function regstat.settle_forget(tx bigint) returns void
-language plpgsql as $$
-begin
-  delete from regstat.pending_manifests where txid = tx;
-  delete from regstat.pending_blobs where txid = tx;
-  delete from regstat.pending_links where txid = tx;
-  delete from regstat.pending_children where txid = tx;
-  delete from regstat.pending_held_manifests where txid = tx;
-  delete from regstat.pending_held_blobs where txid = tx;
-  delete from regstat.settle_manifests where txid = tx;
-  delete from regstat.settle_blobs where txid = tx;
-  delete from regstat.settle_paths where txid = tx;
-  delete from regstat.settle_flips where txid = tx;
+language sql as $$
+  with
+    a as (delete from regstat.pending_manifests where txid = tx),
+    b as (delete from regstat.pending_blobs where txid = tx),
+    c as (delete from regstat.pending_links where txid = tx),
+    d as (delete from regstat.pending_children where txid = tx),
+    e as (delete from regstat.pending_held_manifests where txid = tx),
+    f as (delete from regstat.pending_held_blobs where txid = tx),
+    g as (delete from regstat.settle_manifests where txid = tx),
+    h as (delete from regstat.settle_blobs where txid = tx),
+    i as (delete from regstat.settle_paths where txid = tx),
+    j as (delete from regstat.settle_flips where txid = tx)
   delete from regstat.settle_deltas where txid = tx;
-end $$;
+$$;
 
 create function regstat.settle_changes(tx bigint) returns void
 language plpgsql as $$
