@@ -425,165 +425,11 @@ create unlogged table regstat.settle_deltas (
   primary key (txid, kind, digest)
 );
 
--- One function per source table and all three operations: `gone` holds the rows before the statement, `came`
--- after; a row in both with the same relevant columns did not change (a pull, say). A row noted twice in a
--- transaction keeps its first note: what it was before the transaction. The first note of a transaction also
--- marks it for settling (pending_settle).
-create function regstat.note_manifests() returns trigger
-language plpgsql set enable_hashjoin = on set jit = off as $$
-declare gone regstat.manifests[] := '{}'; came regstat.manifests[] := '{}';
-begin
-  if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
-  if tg_op <> 'DELETE' then came := array(select c from new_rows c); end if;
-  with noted as (
-    insert into regstat.pending_manifests (txid, digest)
-    select txid_current(), digest from (
-      select 0 as part, * from (select digest from (select digest, size from unnest(gone) except select digest, size from unnest(came)) g) g
-      union all
-      select 1, * from (select digest from (select digest, size from unnest(came) except select digest, size from unnest(gone)) c) c
-    ) x
-    order by part
-    on conflict do nothing
-    returning 1
-  )
-  insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
-  on conflict do nothing;
-  return null;
-end $$;
-
-create function regstat.note_blobs() returns trigger
-language plpgsql set enable_hashjoin = on set jit = off as $$
-declare gone regstat.blobs[] := '{}'; came regstat.blobs[] := '{}';
-begin
-  if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
-  if tg_op <> 'DELETE' then came := array(select c from new_rows c); end if;
-  with noted as (
-    insert into regstat.pending_blobs (txid, digest)
-    select txid_current(), digest from (
-      select 0 as part, * from (select digest from (select digest, size from unnest(gone) except select digest, size from unnest(came)) g) g
-      union all
-      select 1, * from (select digest from (select digest, size from unnest(came) except select digest, size from unnest(gone)) c) c
-    ) x
-    order by part
-    on conflict do nothing
-    returning 1
-  )
-  insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
-  on conflict do nothing;
-  return null;
-end $$;
-
-create function regstat.note_tags() returns trigger
-language plpgsql set enable_hashjoin = on set jit = off as $$
-declare gone regstat.tags[] := '{}'; came regstat.tags[] := '{}';
-begin
-  if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
-  if tg_op <> 'DELETE' then came := array(select c from new_rows c); end if;
-  with noted as (
-    insert into regstat.pending_manifests (txid, digest)
-    select txid_current(), digest from (
-      select 0 as part, * from (select manifest_digest as digest from (select name, manifest_digest from unnest(gone) except select name, manifest_digest from unnest(came)) g where manifest_digest is not null) g
-      union all
-      select 1, * from (select manifest_digest from (select name, manifest_digest from unnest(came) except select name, manifest_digest from unnest(gone)) c where manifest_digest is not null) c
-    ) x
-    order by part
-    on conflict do nothing
-    returning 1
-  )
-  insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
-  on conflict do nothing;
-  return null;
-end $$;
-
-create function regstat.note_links() returns trigger
-language plpgsql set enable_hashjoin = on set jit = off as $$
-declare gone regstat.manifest_blob[] := '{}'; came regstat.manifest_blob[] := '{}';
-begin
-  if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
-  if tg_op <> 'DELETE' then came := array(select c from new_rows c); end if;
-  with noted as (
-    insert into regstat.pending_links (txid, manifest_digest, blob_digest, existed)
-    select txid_current(), manifest_digest, blob_digest, existed from (
-      select 0 as part, * from (select manifest_digest, blob_digest, true as existed from (select manifest_digest, blob_digest from unnest(gone) except select manifest_digest, blob_digest from unnest(came)) g) g
-      union all
-      select 1, * from (select manifest_digest, blob_digest, false from (select manifest_digest, blob_digest from unnest(came) except select manifest_digest, blob_digest from unnest(gone)) c) c
-    ) x
-    order by part
-    on conflict do nothing
-    returning 1
-  )
-  insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
-  on conflict do nothing;
-  return null;
-end $$;
-
--- A platform's size (manifest_children.size) is part of its index's image size: noted as a change of the row.
-create function regstat.note_children() returns trigger
-language plpgsql set enable_hashjoin = on set jit = off as $$
-declare gone regstat.manifest_children[] := '{}'; came regstat.manifest_children[] := '{}';
-begin
-  if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
-  if tg_op <> 'DELETE' then came := array(select c from new_rows c); end if;
-  with noted as (
-    insert into regstat.pending_children (txid, parent_digest, child_digest, existed)
-    select txid_current(), parent_digest, child_digest, existed from (
-      select 0 as part, * from (select parent_digest, child_digest, true as existed from (select parent_digest, child_digest, size from unnest(gone) except select parent_digest, child_digest, size from unnest(came)) g) g
-      union all
-      select 1, * from (select parent_digest, child_digest, false from (select parent_digest, child_digest, size from unnest(came) except select parent_digest, child_digest, size from unnest(gone)) c) c
-    ) x
-    order by part
-    on conflict do nothing
-    returning 1
-  )
-  insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
-  on conflict do nothing;
-  return null;
-end $$;
-
-create function regstat.note_held_manifests() returns trigger
-language plpgsql set enable_hashjoin = on set jit = off as $$
-declare gone regstat.repository_manifests[] := '{}'; came regstat.repository_manifests[] := '{}';
-begin
-  if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
-  if tg_op <> 'DELETE' then came := array(select c from new_rows c); end if;
-  with noted as (
-    insert into regstat.pending_held_manifests (txid, registry, repository, digest, was_live)
-    select txid_current(), registry, repository, digest, was_live from (
-      select 0 as part, * from (select registry, repository, digest, live as was_live from (select registry, repository, digest, deleted is null as live from unnest(gone) except select registry, repository, digest, deleted is null from unnest(came)) g) g
-      union all
-      select 1, * from (select registry, repository, digest, false from (select registry, repository, digest, deleted is null as live from unnest(came) except select registry, repository, digest, deleted is null from unnest(gone)) c where live) c
-    ) x
-    order by part
-    on conflict do nothing
-    returning 1
-  )
-  insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
-  on conflict do nothing;
-  return null;
-end $$;
-
-create function regstat.note_held_blobs() returns trigger
-language plpgsql set enable_hashjoin = on set jit = off as $$
-declare gone regstat.repository_blobs[] := '{}'; came regstat.repository_blobs[] := '{}';
-begin
-  if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
-  if tg_op <> 'DELETE' then came := array(select c from new_rows c); end if;
-  with noted as (
-    insert into regstat.pending_held_blobs (txid, registry, repository, digest, was_live)
-    select txid_current(), registry, repository, digest, was_live from (
-      select 0 as part, * from (select registry, repository, digest, live as was_live from (select registry, repository, digest, deleted is null as live from unnest(gone) except select registry, repository, digest, deleted is null from unnest(came)) g) g
-      union all
-      select 1, * from (select registry, repository, digest, false from (select registry, repository, digest, deleted is null as live from unnest(came) except select registry, repository, digest, deleted is null from unnest(gone)) c) c
-    ) x
-    order by part
-    on conflict do nothing
-    returning 1
-  )
-  insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
-  on conflict do nothing;
-  return null;
-end $$;
-
+-- Each source table gets one note function for its three operations: `gone` holds the rows before the
+-- statement, `came` after; a row in both with the same relevant columns (`rel`) did not change (a pull, say).
+-- `picked` is what the note keeps (was_there: the row is one from before the statement), `kept` which rows are
+-- worth a note. A row noted twice in a transaction keeps its first note, what it was before the transaction;
+-- the first note of a transaction also marks it for settling (pending_settle).
 create function regstat.note_truncate() returns trigger
 language plpgsql as $$
 begin
@@ -596,19 +442,53 @@ do $$
 declare t record;
 begin
   for t in select * from (values
-    ('manifests', 'note_manifests'), ('blobs', 'note_blobs'), ('tags', 'note_tags'),
-    ('manifest_blob', 'note_links'), ('manifest_children', 'note_children'),
-    ('repository_manifests', 'note_held_manifests'), ('repository_blobs', 'note_held_blobs')
-  ) as x (tab, fn)
+    ('manifests', 'pending_manifests', 'digest', 'digest, size', 'digest', 'true'),
+    ('blobs', 'pending_blobs', 'digest', 'digest, size', 'digest', 'true'),
+    -- a tag moved, added or removed changes the tag counts of the manifests it pointed at and points at
+    ('tags', 'pending_manifests', 'digest', 'name, manifest_digest', 'manifest_digest', 'manifest_digest is not null'),
+    ('manifest_blob', 'pending_links', 'manifest_digest, blob_digest, existed',
+      'manifest_digest, blob_digest', 'manifest_digest, blob_digest, was_there', 'true'),
+    -- a platform's size is part of its index's image size: a change of it is noted as a change of the row
+    ('manifest_children', 'pending_children', 'parent_digest, child_digest, existed',
+      'parent_digest, child_digest, size', 'parent_digest, child_digest, was_there', 'true'),
+    ('repository_manifests', 'pending_held_manifests', 'registry, repository, digest, was_live',
+      'registry, repository, digest, deleted is null as live', 'registry, repository, digest, was_there and live', 'was_there or live'),
+    ('repository_blobs', 'pending_held_blobs', 'registry, repository, digest, was_live',
+      'registry, repository, digest, deleted is null as live', 'registry, repository, digest, was_there and live', 'true')
+  ) as x (tab, pending, cols, rel, picked, kept)
   loop
-    execute format('create trigger %s_inserted after insert on regstat.%I referencing new table as new_rows
-      for each statement execute function regstat.%I()', t.tab, t.tab, t.fn);
-    execute format('create trigger %s_updated after update on regstat.%I referencing old table as old_rows new table as new_rows
-      for each statement execute function regstat.%I()', t.tab, t.tab, t.fn);
-    execute format('create trigger %s_deleted after delete on regstat.%I referencing old table as old_rows
-      for each statement execute function regstat.%I()', t.tab, t.tab, t.fn);
-    execute format('create trigger %s_truncated after truncate on regstat.%I
-      for each statement execute function regstat.note_truncate()', t.tab, t.tab);
+    execute format($f$
+      create function regstat.note_%1$s() returns trigger
+      language plpgsql set enable_hashjoin = on set jit = off as $body$
+      declare gone regstat.%1$s[] := '{}'; came regstat.%1$s[] := '{}';
+      begin
+        if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
+        if tg_op <> 'DELETE' then came := array(select c from new_rows c); end if;
+        with noted as (
+          insert into regstat.%2$s (txid, %3$s)
+          select txid_current(), %5$s from (
+            select true as was_there, * from (select %4$s from unnest(gone) except select %4$s from unnest(came)) g
+            union all
+            select false, * from (select %4$s from unnest(came) except select %4$s from unnest(gone)) c
+          ) x
+          where %6$s
+          order by was_there desc
+          on conflict do nothing
+          returning 1
+        )
+        insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
+        on conflict do nothing;
+        return null;
+      end $body$
+    $f$, t.tab, t.pending, t.cols, t.rel, t.picked, t.kept);
+    execute format('create trigger %1$s_inserted after insert on regstat.%1$I referencing new table as new_rows
+      for each statement execute function regstat.note_%1$s()', t.tab);
+    execute format('create trigger %1$s_updated after update on regstat.%1$I referencing old table as old_rows new table as new_rows
+      for each statement execute function regstat.note_%1$s()', t.tab);
+    execute format('create trigger %1$s_deleted after delete on regstat.%1$I referencing old table as old_rows
+      for each statement execute function regstat.note_%1$s()', t.tab);
+    execute format('create trigger %1$s_truncated after truncate on regstat.%1$I
+      for each statement execute function regstat.note_truncate()', t.tab);
   end loop;
 end $$;
 
