@@ -23,7 +23,6 @@ import { parseParams, runReport } from "../src/reports/run.ts";
 import { startCluster } from "../test/support/postgres-cluster.ts";
 import { bursts } from "./reports-burst.ts";
 import { generate, sizes } from "./reports-data.ts";
-import { loadavg } from "node:os";
 
 const { values: opts } = parseArgs({
   options: {
