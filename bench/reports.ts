@@ -14,6 +14,7 @@ import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { Db } from "../src/db/db.ts";
 import { migrate } from "../src/db/migrate.ts";
+import { migrations } from "../src/sql.ts";
 import { Ingestor } from "../src/ingest/group-commit.ts";
 import { silentLogger } from "../src/log.ts";
 import { openPglite } from "../src/db/pglite.ts";
@@ -58,7 +59,7 @@ if (opts.db === "pglite") {
 }
 
 try {
-  await migrate(db, { upTo: 10 });
+  await migrate(db, migrations.filter((m) => m.version <= 10));
   const n = (await db.query<{ n: number }>("select count(*) as n from regstat.tags"))[0]?.n ?? 0;
   if (n > 0) log(`reusing the ${n} tags already in the database`);
   else {
