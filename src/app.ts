@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/db.ts";
 import { pendingMigrations } from "./db/migrate.ts";
+import { deadLetterRoutes } from "./dead-letters/routes.ts";
 import type { RegistryNames } from "./equiv-registries.ts";
 import { dashboardRoutes } from "./dashboard/routes.tsx";
 import { AppError } from "./errors.ts";
@@ -43,8 +44,10 @@ export function createApp(deps: AppDeps) {
   if (!tokens.webhook.length) log.warn("the webhook is open: anyone who reaches it can record events (set --webhook-token)");
   if (!tokens.reports.length) log.warn("/reports and /metrics are open (set --reports-token)");
   const reportsGuard = bearerAuth(tokens.reports, "regstat-reports", { cookie: TOKEN_COOKIE });
+  const webhookGuard = bearerAuth(tokens.webhook, "regstat-webhook");
+  const rules = { names: deps.names, pulls: pullCounting(config.ignorePullsFrom) };
   app.use(requestLog(log, metrics));
-  app.on("POST", ["/", "/events"], bearerAuth(tokens.webhook, "regstat-webhook"));
+  app.on("POST", ["/", "/events"], webhookGuard);
   app.use("/reports/*", reportsGuard);
   app.route("/", metricsRoutes({ db: deps.db, metrics, timeoutMs: config.dbTimeout, guard: reportsGuard }));
 
@@ -67,11 +70,12 @@ export function createApp(deps: AppDeps) {
   });
   app.route("/", reportRoutes({ run }));
   app.route("/", dashboardRoutes({ run, tokens: tokens.reports }));
+  app.route("/", deadLetterRoutes({ db: deps.db, rules, log, guard: webhookGuard }));
   app.route(
     "/",
     webhookRoutes({
       ingestor: deps.ingestor,
-      rules: { names: deps.names, pulls: pullCounting(config.ignorePullsFrom) },
+      rules,
       bodyLimit: config.bodyLimit,
       maxEvents: config.maxEvents,
       dbTimeout: config.dbTimeout,

@@ -296,6 +296,7 @@ Usage:
   regstat sync                           reconcile the database with the registries (--registry-url)
   regstat migrate                        apply the database migrations and exit
   regstat check                          recompute the reports' live figures from scratch; exit 1 on a difference
+  regstat dead-letters [replay]          list the events regstat could not apply; replay them by today's rules
   regstat healthcheck                    exit 0 if the local service answers /healthz
   regstat systemd-unit                   print a hardened systemd unit
   regstat --help | --version

@@ -1,4 +1,5 @@
 import * as check from "./commands/check.ts";
+import * as deadLetters from "./commands/dead-letters.ts";
 import * as healthcheck from "./commands/healthcheck.ts";
 import * as migrate from "./commands/migrate.ts";
 import * as report from "./commands/report.ts";
@@ -17,6 +18,7 @@ const commands: Record<string, { run(args: string[]): Promise<number> }> = {
   "systemd-unit": systemdUnit,
   sync,
   check,
+  "dead-letters": deadLetters,
 };
 
 async function main(argv: string[]): Promise<number> {

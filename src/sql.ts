@@ -78,6 +78,10 @@ import pruneDeadLetters from "../sql/queries/prune_dead_letters.sql" with { type
 import checkAggregates from "../sql/queries/check_aggregates.sql" with { type: "text" };
 // ingest speed (issue 6)
 import planIngest from "../sql/queries/plan_ingest.sql" with { type: "text" };
+// truthful events (issue 11): dead-letter replay
+import deleteDeadLetters from "../sql/queries/delete_dead_letters.sql" with { type: "text" };
+import selectDeadLetters from "../sql/queries/select_dead_letters.sql" with { type: "text" };
+import updateDeadLetterReasons from "../sql/queries/update_dead_letter_reasons.sql" with { type: "text" };
 
 export const migrations = [
   { version: 1, name: "original", text: m000001 },
@@ -101,6 +105,9 @@ export const queries = {
   cleanupTotals,
   cleanupWindow,
   reportGcHazards,
+  deleteDeadLetters,
+  selectDeadLetters,
+  updateDeadLetterReasons,
   reportActivity,
   reportBlobs,
   reportDeletions,

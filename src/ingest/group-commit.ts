@@ -1,7 +1,7 @@
-import { isTransient, refusalCause, retryConflicts, type Db } from "../db/db.ts";
+import { isTransient, refusalCause, retryConflicts, type Db, type Queryable } from "../db/db.ts";
 import type { Logger } from "../log.ts";
 import { keepableEvent, REFUSED_EVENT_MAX_BYTES } from "../security/limits.ts";
-import type { DeadLetter, Normalized } from "./normalize.ts";
+import type { DeadLetter, Normalized, StoredEvent } from "./normalize.ts";
 import { storeEvents } from "./store.ts";
 
 /**
@@ -94,13 +94,7 @@ export class Ingestor {
   private async write(batches: Normalized[]): Promise<Outcome[]> {
     const events = batches.flatMap((b) => b.events);
     const dead = batches.flatMap((b) => b.dead);
-    const onPostgres = this.db.kind === "postgres";
-    // Several regstat processes on one database: their batches apply one after another (lock_ingest.sql).
-    const fresh = await retryConflicts(() =>
-      this.db.transaction((tx) =>
-        storeEvents(tx, events, dead, { lockFirst: true, pipeline: onPostgres, probeIndexes: onPostgres }),
-      ),
-    );
+    const fresh = await commitEvents(this.db, events, dead);
     return batches.map((b) => {
       const storedIds = b.events.filter((e) => fresh.delete(e.id)).map((e) => e.id);
       return { stored: storedIds.length, duplicates: b.events.length - storedIds.length, deadLettered: b.dead.length, storedIds };
@@ -115,8 +109,7 @@ export class Ingestor {
    * apart, and the dead letters can be replayed once it is fixed.
    */
   private async deadLetterAll(w: Waiting, error: unknown, cause: "data" | "schema") {
-    const { code, error: message } = describe(error);
-    const reason = `the database refused the event: ${code ?? ""} ${message}`.slice(0, 500);
+    const reason = refusedReason(error);
     const fields = { reason, cause, events: w.batch.events.length };
     if (cause === "schema") this.log.error("envelope dead-lettered by a constraint of regstat's own schema: replay it once fixed", fields);
     else this.log.warn("envelope dead-lettered: the database cannot hold one of its values", fields);
@@ -138,5 +131,32 @@ const describe = (error: unknown) => ({
   code: (error as { code?: string }).code,
   error: String((error as Error)?.message ?? error).slice(0, 400),
 });
+
+/**
+ * Stores a batch in a transaction of its own, as the webhook does; `also` runs in the same transaction with
+ * the ids that were new. Several regstat processes on one database apply their batches one after another
+ * (lock_ingest.sql).
+ */
+export async function commitEvents(
+  db: Db,
+  events: StoredEvent[],
+  dead: DeadLetter[],
+  also?: (tx: Queryable, fresh: Set<string>) => Promise<unknown>,
+): Promise<Set<string>> {
+  const onPostgres = db.kind === "postgres";
+  return retryConflicts(() =>
+    db.transaction(async (tx) => {
+      const fresh = await storeEvents(tx, events, dead, { lockFirst: true, pipeline: onPostgres, probeIndexes: onPostgres });
+      await also?.(tx, fresh);
+      return fresh;
+    }),
+  );
+}
+
+/** The dead-letter reason of an event the database refused. */
+export function refusedReason(error: unknown): string {
+  const { code, error: message } = describe(error);
+  return `the database refused the event: ${code ?? ""} ${message}`.slice(0, 500);
+}
 
 const size = (w: Waiting) => w.batch.events.length + w.batch.dead.length;
