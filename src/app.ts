@@ -15,6 +15,7 @@ import { metricsRoutes } from "./metrics/routes.ts";
 import { guardedReports } from "./reports/guard.ts";
 import { reportRoutes } from "./reports/routes.ts";
 import { bearerAuth, TOKEN_COOKIE } from "./security/bearer.ts";
+import { watchRestarts } from "./sources/restarts.ts";
 import { loadTokens, type Tokens } from "./security/tokens.ts";
 import { webhookRoutes } from "./webhook/routes.ts";
 
@@ -33,6 +34,8 @@ export type AppDeps = {
   tokens?: Tokens;
   /** told when a manifest without references was stored: the fetch queue has work now */
   onFetchQueued?: () => void;
+  /** told when a registry process restarted (and lost the events it had not delivered) */
+  onRegistryRestart?: (registry: string) => void;
 };
 
 /** The whole HTTP surface, built from its dependencies so a test can build one on a test database. */
@@ -46,6 +49,7 @@ export function createApp(deps: AppDeps) {
   const reportsGuard = bearerAuth(tokens.reports, "regstat-reports", { cookie: TOKEN_COOKIE });
   const webhookGuard = bearerAuth(tokens.webhook, "regstat-webhook");
   const rules = { names: deps.names, pulls: pullCounting(config.ignorePullsFrom) };
+  const observeSources = watchRestarts({ db: deps.db, log, metrics, onRestart: deps.onRegistryRestart });
   app.use(requestLog(log, metrics));
   app.on("POST", ["/", "/events"], webhookGuard);
   app.use("/reports/*", reportsGuard);
@@ -80,9 +84,10 @@ export function createApp(deps: AppDeps) {
       maxEvents: config.maxEvents,
       dbTimeout: config.dbTimeout,
       bodyTimeout: config.bodyTimeout,
-      onOutcome: (outcome, batch) => {
+      onOutcome: async (outcome, batch) => {
         metrics.recordOutcome(outcome, batch);
         if (outcome.stored && batch.events.some((e) => e.kind === "manifest" && e.refs === null)) deps.onFetchQueued?.();
+        await observeSources(batch.events);
       },
     }),
   );

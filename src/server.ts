@@ -24,7 +24,7 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
 
   const ingestor = new Ingestor(db, log);
   const background = startRegistryWork({ db, registry: await createRegistryContext(config, log), config, log });
-  const app = createApp({ db, ingestor, names, config, log, metrics, onFetchQueued: background.wake });
+  const app = createApp({ db, ingestor, names, config, log, metrics, onFetchQueued: background.wake, onRegistryRestart: background.syncAfterRestart });
   const retention = startRetention({ db, retentionMs: config.eventRetention, log, metrics });
   const server = Bun.serve({
     port: config.port,

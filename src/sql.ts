@@ -82,6 +82,10 @@ import planIngest from "../sql/queries/plan_ingest.sql" with { type: "text" };
 import deleteDeadLetters from "../sql/queries/delete_dead_letters.sql" with { type: "text" };
 import selectDeadLetters from "../sql/queries/select_dead_letters.sql" with { type: "text" };
 import updateDeadLetterReasons from "../sql/queries/update_dead_letter_reasons.sql" with { type: "text" };
+// truthful events (issue 11): registry restarts and coverage
+import recordRegistryInstances from "../sql/queries/record_registry_instances.sql" with { type: "text" };
+import recordRegistrySync from "../sql/queries/record_registry_sync.sql" with { type: "text" };
+import reportCoverage from "../sql/queries/report_coverage.sql" with { type: "text" };
 
 export const migrations = [
   { version: 1, name: "original", text: m000001 },
@@ -106,6 +110,9 @@ export const queries = {
   cleanupWindow,
   reportGcHazards,
   deleteDeadLetters,
+  recordRegistryInstances,
+  recordRegistrySync,
+  reportCoverage,
   selectDeadLetters,
   updateDeadLetterReasons,
   reportActivity,

@@ -48,8 +48,12 @@ export function createMetrics() {
     "regstat_registry_tags_not_pulled",
     "Live tags not pulled (GET) for `days` days, a never-pulled tag counted from its push (the not-pulled report's rows), by registry.",
   );
+  const registryRestarts = new Counter(
+    "regstat_registry_restarts_total",
+    "Registry processes seen with a new instance id, by registry: each restart lost the events it had not delivered.",
+  );
   const state = [storageBytes, repositories, images, tags, staleTags];
-  const families = [events, deadLetters, rejected, webhookSeconds, requests, databaseErrors, databaseUp, lastEvent, fetchJobs, pruned, ...state];
+  const families = [events, deadLetters, rejected, webhookSeconds, requests, databaseErrors, databaseUp, lastEvent, fetchJobs, pruned, registryRestarts, ...state];
 
   return {
     events,
@@ -62,6 +66,7 @@ export function createMetrics() {
     lastEvent,
     fetchJobs,
     pruned,
+    registryRestarts,
 
     /** Counts each event of an accepted envelope by what became of it. */
     recordOutcome(outcome: Outcome, batch: Normalized) {

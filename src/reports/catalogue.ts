@@ -44,6 +44,17 @@ const image = {
   pull_count: "GET pulls of the image by this tag, or by digest in this repository",
 };
 
+/** The coverage report's columns, also in every answer's `coverage`. */
+export const coverageColumns = {
+  registry: "the registry",
+  first_event: "the first event regstat received from it (ISO 8601 UTC): nothing before is known from events",
+  last_sync: "when the last regstat sync of it started, null if never: what it found is known",
+  last_sync_errors: "repositories that sync could not reconcile",
+  restarts: "restarts of its processes regstat noticed (a new source.instanceID for a source.addr)",
+  last_restart: "the first event of the newest restarted instance",
+  events_lost_since_sync: "true when a restart (which loses the events not yet delivered) came after the last sync",
+};
+
 const filters = (v: Values) => [v.registry, v.repository];
 
 export const reports: Report[] = [
@@ -216,7 +227,7 @@ export const reports: Report[] = [
     columns: {
       day: "the UTC day (YYYY-MM-DD)",
       pushes: "push events (blobs and manifests)",
-      pulls: "GET pull events (a HEAD is not a pull)",
+      pulls: "GET pull events (a HEAD is not a pull, nor are regstat's own requests and --ignore-pulls-from user agents)",
       mounts: "cross-repository blob mounts",
       deletes: "delete events",
     },
@@ -243,6 +254,16 @@ export const reports: Report[] = [
     args: (v, after, limit) => [...filters(v), v.since ?? "-infinity", ...after, limit],
   },
   ...cleanupReports,
+  {
+    name: "coverage",
+    description: "Since when regstat has been watching each registry: its first event, its last sync, and restarts that lost events.",
+    params: ["registry"],
+    list: false,
+    columns: coverageColumns,
+    sql: queries.reportCoverage,
+    start: [],
+    args: (v) => [v.registry],
+  },
 ];
 
 export const reportsByName = new Map(reports.map((r) => [r.name, r]));

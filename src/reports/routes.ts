@@ -8,7 +8,7 @@ import { describeReports, findReport } from "./run.ts";
 export function reportRoutes(deps: { run: RunGuarded }) {
   const app = new Hono();
 
-  app.get("/reports", (c) => c.json({ reports: describeReports() }));
+  app.get("/reports", async (c) => c.json({ reports: describeReports(), coverage: (await deps.run("coverage", {})).rows }));
 
   app.get("/reports/:name", async (c) => {
     const report = findReport(c.req.param("name"));

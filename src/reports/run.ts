@@ -4,6 +4,7 @@ import { AppError, badRequest } from "../errors.ts";
 import { reports, reportsByName, type Report, type Values } from "./catalogue.ts";
 import { decodeCursor, encodeCursor, type Key } from "./cursor.ts";
 import { LIMIT_MAX, params, type ParamName } from "./params.ts";
+import { queries } from "../sql.ts";
 
 export type Row = Record<string, unknown>;
 export type Answer = {
@@ -13,6 +14,8 @@ export type Answer = {
   next_cursor?: string | null;
   /** fields a report answers beside its rows (the cleanup plan's totals) */
   [field: string]: unknown;
+  /** per registry, since when regstat has watched it: "never pulled" reads "not pulled since first_event" */
+  coverage: Row[];
 };
 
 /** `timeoutMs`: the report's statement timeout on PostgreSQL (PGlite cannot interrupt a statement). */
@@ -96,6 +99,7 @@ export async function runReport(db: Db, name: string, given: Record<string, stri
     rows: page.map(({ cursor_key: _, ...row }) => toJson(row)),
     ...(report.list ? { next_cursor: more && last ? encodeCursor(report.name, last.cursor_key as Key) : null } : {}),
     ...fields,
+    coverage: await readCoverage(db),
   };
 }
 
@@ -109,6 +113,11 @@ export async function runScript(db: Db, name: string, given: Record<string, stri
     if (options.timeoutMs && db.kind === "postgres") await tx.query(`set local statement_timeout = ${Math.round(options.timeoutMs)}`);
     return report.script!(tx, values, given);
   }, { readOnly: true });
+}
+
+/** Every registry's coverage (the coverage report's rows), said with each answer and the catalogue. */
+export async function readCoverage(db: Db): Promise<Row[]> {
+  return (await db.query<Row>(queries.reportCoverage, [""])).map(toJson);
 }
 
 /** Times as ISO 8601 UTC; everything else as the database gave it (byte counts and counts are numbers). */

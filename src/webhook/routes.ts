@@ -20,7 +20,8 @@ export type WebhookOptions = {
   dbTimeout: number;
   /** past this a body that has not all arrived is answered 408 */
   bodyTimeout: number;
-  onOutcome?: (outcome: Outcome, batch: Normalized) => void;
+  /** awaited before the answer: what it does is done once the registry hears 200 */
+  onOutcome?: (outcome: Outcome, batch: Normalized) => void | Promise<void>;
 };
 
 const contentTypes = [
@@ -57,7 +58,7 @@ export function webhookRoutes(options: WebhookOptions) {
     const deadline = AbortSignal.timeout(options.dbTimeout);
     const batch = normalizeEvents(events, options.rules);
     const outcome = await withDeadline(options.ingestor.submit(batch, deadline), deadline);
-    options.onOutcome?.(outcome, batch);
+    await options.onOutcome?.(outcome, batch);
     return { stored: outcome.stored, duplicates: outcome.duplicates, dead_lettered: outcome.deadLettered };
   };
 

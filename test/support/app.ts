@@ -1,4 +1,4 @@
-import { createApp } from "../../src/app.ts";
+import { createApp, type AppDeps } from "../../src/app.ts";
 import { parseConfig, type Config } from "../../src/config.ts";
 import type { Db } from "../../src/db/db.ts";
 import { registryNames } from "../../src/equiv-registries.ts";
@@ -11,12 +11,12 @@ import { EVENTS_V1 } from "./fixtures.ts";
  * 30 s unless a test sets it: on a loaded machine the default 450 ms answers 503 where a test means to
  * check what was stored (the 503 itself is tested with a database that does not answer).
  */
-export function testApp(db: Db, options: { args?: string[]; equiv?: Record<string, string[]>; log?: Logger } = {}) {
+export function testApp(db: Db, options: { args?: string[]; equiv?: Record<string, string[]>; log?: Logger; deps?: Partial<Pick<AppDeps, "metrics" | "onRegistryRestart">> } = {}) {
   const args = options.args ?? [];
   const { config } = parseConfig(args.includes("--db-timeout") ? args : ["--db-timeout", "30s", ...args], {});
   const log = options.log ?? silentLogger;
   const ingestor = new Ingestor(db, log);
-  const app = createApp({ db, ingestor, names: registryNames(options.equiv), config, log });
+  const app = createApp({ db, ingestor, names: registryNames(options.equiv), config, log, ...options.deps });
   const post = async (body: unknown, headers: Record<string, string> = {}) =>
     app.request("/events", {
       method: "POST",

@@ -8,6 +8,7 @@
  *   const base = await buildBase("debian");                    // a layer to share:
  *   await pushImage(reg, "team/a:v1", "a1", { base });        //   both images have base's layer
  *   await pushImage(reg, "team/b:v1", "b1", { base });        //   below a layer of their own
+ *   const replica = await startRegistry({ notify, replicaOf: reg }); // a second process on the same storage
  *   await reg.stop();                                          // also removes its storage
  *
  * Every registry gets a free loopback port and a temporary storage directory. `restart()` keeps the
@@ -27,6 +28,8 @@ export type RegistryOptions = {
   includeReferences?: boolean;
   /** put the registry behind htpasswd basic auth */
   login?: { user: string; password: string };
+  /** serve another registry's storage: a replica (its own port, its own process and instance id) */
+  replicaOf?: RealRegistry;
 };
 
 export type RealRegistry = {
@@ -35,6 +38,8 @@ export type RealRegistry = {
   /** 127.0.0.1:PORT, the registry name regstat records */
   host: string;
   root: string;
+  /** where its blobs and manifests live */
+  storage: string;
   configPath: string;
   login?: { user: string; password: string };
   stop(): Promise<void>;
@@ -64,10 +69,11 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Real
   const root = mkdtempSync(join(tmpdir(), "regstat-registry-"));
   const port = freePort();
   const host = `127.0.0.1:${port}`;
+  const storage = options.replicaOf?.storage ?? join(root, "data");
   const lines = [
     "version: 0.1",
     "log: { level: error, accesslog: { disabled: true } }",
-    `storage: { filesystem: { rootdirectory: ${join(root, "data")} }, delete: { enabled: true } }`,
+    `storage: { filesystem: { rootdirectory: ${storage} }, delete: { enabled: true } }`,
     `http: { addr: "${host}" }`,
   ];
   if (options.login) {
@@ -109,6 +115,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Real
     url: `http://${host}`,
     host,
     root,
+    storage,
     configPath,
     login: options.login,
     async stop() {
