@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Db } from "../../src/db/db.ts";
-import { openPglite } from "../../src/db/pglite.ts";
-import { openPostgres } from "../../src/db/postgres.ts";
 import { testApp } from "../support/app.ts";
-import { freshDb, freshPostgresDatabase, testPgUrl } from "../support/db.ts";
+import { commandDatabase, freshDb } from "../support/db.ts";
 import { digestOf, envelope, pushBlob } from "../support/events.ts";
 import { folderFixtures, type Captured } from "../support/fixtures.ts";
 import { ingestState } from "../support/state.ts";
@@ -83,31 +81,18 @@ describe("dead letters replayed by today's rules", () => {
 
 describe("regstat dead-letters", () => {
   const main = join(import.meta.dir, "../../src/main.ts");
-  let args: string[];
-  let drop = async () => {};
-  beforeAll(async () => {
-    if (testPgUrl) {
-      const fresh = await freshPostgresDatabase(testPgUrl);
-      drop = fresh.drop;
-      args = ["--pg-conn-str", fresh.url];
-    } else {
-      args = ["--data-dir", join(require("node:os").tmpdir(), `regstat-dead-letters-${process.pid}`)];
-    }
-    expect(Bun.spawnSync(["bun", main, "migrate", ...args]).exitCode).toBe(0);
-  });
-  afterAll(async () => {
-    await drop();
-    if (!testPgUrl) require("node:fs").rmSync(args[1]!, { recursive: true, force: true });
-  });
+  let database: Awaited<ReturnType<typeof commandDatabase>>;
+  beforeAll(async () => (database = await commandDatabase("dead-letters")));
+  afterAll(() => database.drop());
   const run = (...rest: string[]) => {
-    const p = Bun.spawnSync(["bun", main, "dead-letters", ...rest, ...args], { env: { ...process.env, REGSTAT_PG_CONN_STR: "" } });
+    const p = Bun.spawnSync(["bun", main, "dead-letters", ...rest, ...database.args], { env: { ...process.env, REGSTAT_PG_CONN_STR: "" } });
     return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
   };
 
   test("lists each dead letter (time, event id, reason), and replay applies those that now apply", async () => {
     const [tagDelete] = (await folderFixtures("distribution-3.0-derived")).filter(isTagDeleteV3);
     const event = tagDelete!.body.events[0]!;
-    const db = testPgUrl ? openPostgres(args[1]!, { max: 1 }) : await openPglite(args[1]!);
+    const db = await database.open();
     await deadLetter(db, event, OLD_REASON);
     await db.close();
 

@@ -5,20 +5,13 @@ import { createRegistryContext } from "../../src/registry/context.ts";
 import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
 import { pushImage, startRegistry, type RealRegistry } from "../support/registry.ts";
+import { eventually } from "../support/eventually.ts";
 
 const log = createLogger({ sink: () => {}, level: "error" });
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
-
-async function eventually(what: string, check: () => Promise<boolean>, ms = 30_000) {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(25);
-  }
-}
 
 /** regstat as the server runs it: the webhook, and (once the registry's URL is known) the registry work. */
 async function regstat() {

@@ -1,30 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { openPglite } from "../../src/db/pglite.ts";
-import { openPostgres } from "../../src/db/postgres.ts";
-import { freshPostgresDatabase, testPgUrl } from "../support/db.ts";
+import { commandDatabase } from "../support/db.ts";
 
 // The command as a user runs it, on its own database: PostgreSQL when the tests have one, else an
 // embedded database in a temp directory.
 const main = join(import.meta.dir, "../../src/main.ts");
 
 describe("regstat report", () => {
+  let database: Awaited<ReturnType<typeof commandDatabase>>;
   let args: string[];
-  let drop = async () => {};
   beforeAll(async () => {
-    if (testPgUrl) {
-      const fresh = await freshPostgresDatabase(testPgUrl);
-      drop = fresh.drop;
-      args = ["--pg-conn-str", fresh.url];
-    } else {
-      args = ["--data-dir", join(require("node:os").tmpdir(), `regstat-report-${process.pid}`)];
-    }
-    expect(Bun.spawnSync(["bun", main, "migrate", ...args]).exitCode).toBe(0);
+    database = await commandDatabase("report");
+    args = database.args;
   });
-  afterAll(async () => {
-    await drop();
-    if (!testPgUrl) require("node:fs").rmSync(args[1]!, { recursive: true, force: true });
-  });
+  afterAll(() => database.drop());
 
   const run = (...rest: string[]) => {
     const p = Bun.spawnSync(["bun", main, "report", ...rest, ...args], { env: { ...process.env, REGSTAT_PG_CONN_STR: "" } });
@@ -44,7 +33,7 @@ describe("regstat report", () => {
   });
 
   test("answers are live: a blob stored straight into the database is in the next answer", async () => {
-    const db = testPgUrl ? openPostgres(args[1]!, { max: 1 }) : await openPglite(args[1]!);
+    const db = await database.open();
     await db.query("insert into regstat.blobs (digest, size) values ('sha256:' || repeat('b', 64), 4321)");
     await db.close();
     const answer = run("storage", "--grace", "0");

@@ -1,3 +1,6 @@
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Db } from "../../src/db/db.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { openPglite } from "../../src/db/pglite.ts";
@@ -39,6 +42,33 @@ export async function freshPostgresDatabase(adminUrl: string) {
       const admin = openPostgres(adminUrl, { max: 1 });
       await admin.exec(`drop database if exists ${name} with (force)`).catch(() => {});
       await admin.close();
+    },
+  };
+}
+
+/**
+ * A migrated database of its own for regstat run as a command (a child process): PostgreSQL when the tests
+ * have one, else an embedded database in a temporary directory. `args` are the flags that name it.
+ */
+export async function commandDatabase(label: string) {
+  let drop = async () => {};
+  let args: string[];
+  if (testPgUrl) {
+    const fresh = await freshPostgresDatabase(testPgUrl);
+    drop = fresh.drop;
+    args = ["--pg-conn-str", fresh.url];
+  } else {
+    args = ["--data-dir", join(tmpdir(), `regstat-${label}-${process.pid}`)];
+  }
+  const main = join(import.meta.dir, "../../src/main.ts");
+  if (Bun.spawnSync(["bun", main, "migrate", ...args]).exitCode !== 0) throw new Error("regstat migrate failed");
+  return {
+    args,
+    /** the same database, opened in this process */
+    open: (): Promise<Db> => (testPgUrl ? Promise.resolve(openPostgres(args[1]!, { max: 1 })) : openPglite(args[1]!)),
+    async drop() {
+      await drop();
+      if (!testPgUrl) rmSync(args[1]!, { recursive: true, force: true });
     },
   };
 }
