@@ -36,7 +36,7 @@ export async function run(args: string[]): Promise<number> {
       process.stdout.write(options.format === "json" ? `${JSON.stringify(result)}\n` : `applied ${result.applied}, already stored ${result.duplicates}, still dead ${result.kept}\n`);
       return 0;
     }
-    const rows = (await db.query<DeadLetterRow>(queries.selectDeadLetters, ["-infinity", "", options.limit])).map(describe);
+    const rows = (await db.query<DeadLetterRow>(queries.selectDeadLetters, [null, "", options.limit])).map(describe);
     if (options.format === "json") process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     else process.stdout.write(rows.length ? toTable(["received", "id", "action", "repository", "reason"], rows) : "no dead letters\n");
     return 0;

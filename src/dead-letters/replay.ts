@@ -4,7 +4,7 @@ import { normalizeEvent, type DeadLetter, type Rules, type StoredEvent } from ".
 import type { Logger } from "../log.ts";
 import { queries } from "../sql.ts";
 
-export type DeadLetterRow = { id: string; received: Date; reason: string; event: unknown };
+export type DeadLetterRow = { id: string; received: Date; after: string; reason: string; event: unknown };
 export type ReplaySummary = {
   /** stored as if they had just arrived, and gone from the dead letters */
   applied: number;
@@ -24,11 +24,11 @@ const json = (value: unknown) => JSON.stringify(value);
  */
 export async function replayDeadLetters(db: Db, rules: Rules, log: Logger, chunk = 500): Promise<ReplaySummary> {
   const summary: ReplaySummary = { applied: 0, duplicates: 0, kept: 0 };
-  let after: [Date | string, string] = ["-infinity", ""];
+  let after: [string | null, string] = [null, ""];
   for (;;) {
     const rows = await db.query<DeadLetterRow>(queries.selectDeadLetters, [after[0], after[1], chunk]);
     if (!rows.length) break;
-    after = [rows.at(-1)!.received, rows.at(-1)!.id];
+    after = [rows.at(-1)!.after, rows.at(-1)!.id];
     const applies: StoredEvent[] = [];
     const reasons: Reason[] = [];
     for (const row of rows) {
