@@ -52,7 +52,7 @@ describe("regstat report", () => {
     const clean = check();
     expect(clean).toMatchObject({ code: 0, out: "" });
     expect(clean.err).toContain("every kept figure equals its recomputation");
-    const db = testPgUrl ? openPostgres(args[1]!, { max: 1 }) : await openPglite(args[1]!);
+    const db = await database.open();
     await db.query("update regstat.registry_totals set blob_bytes = blob_bytes + 1");
     await db.query("update regstat.blob_refs set repositories = 7");
     await db.close();
