@@ -61,7 +61,12 @@ async function replay(db: Db, folder: FixtureFolder) {
   return answers;
 }
 
-const askWith: Record<string, string> = { days: "30", grace: "0s", fresh: "true", since: "2000-01-01" };
+const askWith: Record<string, string> = {
+  days: "30", grace: "0s", fresh: "true", since: "2000-01-01",
+  // a cleanup rule that judges every tag and keeps none by age or name
+  tag: ".", keep_last: "1", keep_pushed_within: "0s", keep_pulled_within: "0s", keep_tag: "^$", untagged: "true",
+  totals: "true", registry_version: "2",
+};
 
 describe.each(shapes)("adopting the original's database: %s (%s)", (shape, _what) => {
   describe.each([...fixtureFolders])("then the %s history", (folder) => {
