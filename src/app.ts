@@ -87,7 +87,9 @@ export function createApp(deps: AppDeps) {
       onOutcome: async (outcome, batch) => {
         metrics.recordOutcome(outcome, batch);
         if (outcome.stored && batch.events.some((e) => e.kind === "manifest" && e.refs === null)) deps.onFetchQueued?.();
-        await observeSources(batch.events);
+        // only what was stored: a redelivered id is a no-op, whatever source it names now
+        const stored = new Set(outcome.storedIds);
+        await observeSources(batch.events.filter((e) => stored.has(e.id)));
       },
     }),
   );
