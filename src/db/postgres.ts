@@ -24,7 +24,7 @@ export function openPostgres(conn: string, extra: { max?: number } = {}): Db {
     },
   };
   const sql = url ? postgres(url, settings) : postgres(settings);
-  const on = (s: postgres.Sql | postgres.ReservedSql): Queryable => ({
+  const on = (s: postgres.Sql | postgres.TransactionSql): Queryable => ({
     query: async <T>(text: string, params: unknown[] = []) =>
       (await s.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as T[],
     exec: async (text: string) => {
@@ -34,26 +34,8 @@ export function openPostgres(conn: string, extra: { max?: number } = {}): Db {
   return {
     kind: "postgres",
     ...on(sql),
-    transaction: async (fn, { readOnly } = {}) => {
-      const connection = await sql.reserve();
-      try {
-        // BEGIN goes out with the transaction's first statements: one round trip fewer than awaiting it.
-        const begun = connection.unsafe(readOnly ? "begin read only" : "begin").execute();
-        let result: Awaited<ReturnType<typeof fn>>;
-        try {
-          result = await fn(on(connection));
-          await begun;
-        } catch (error) {
-          await begun.catch(() => {});
-          await connection.unsafe("rollback").catch(() => {});
-          throw error;
-        }
-        await connection.unsafe("commit");
-        return result;
-      } finally {
-        connection.release();
-      }
-    },
+    transaction: (fn, { readOnly } = {}) =>
+      sql.begin(readOnly ? "read only" : "read write", (tx) => fn(on(tx))) as Promise<never>,
     close: () => sql.end({ timeout: 5 }),
   };
 }

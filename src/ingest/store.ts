@@ -66,9 +66,6 @@ const rows = (events: Event[]) =>
  * arrival order (a run of deletes is applied after the events before it and before those after it).
  * Returns the ids that were new. With `pipeline`, statements that need no answer before the next are
  * sent together: the server still runs them one after another, in order, but they cost one round trip.
- * A batch without deletes is then logged and applied in one round trip, on the bet that its events are
- * new (a registry resends one only when it missed the answer): should some not be, the state goes back
- * to the savepoint taken after the log and only the new ones are applied.
  * `lockFirst` takes lock_ingest.sql before anything else, in the same round trip; `probeIndexes` applies
  * plan_ingest.sql (on PostgreSQL; PGlite, planning every statement afresh on small tables in memory,
  * measured twice as slow with it).
@@ -85,7 +82,6 @@ export async function storeEvents(
     for (const s of statements) answers.push(await tx.query(s.text, s.params));
     return answers;
   };
-  const idsOf = (rows: Row[] | undefined) => new Set((rows as { id: string }[]).map((row) => row.id));
 
   const logged: Statement[] = [];
   if (lockFirst) logged.push({ text: queries.lockIngest, params: [] });
@@ -97,40 +93,19 @@ export async function storeEvents(
   }
   events = unique(events);
   logged.push({ text: queries.insertEvents, params: [json(events)] });
-
-  if (pipeline && !events.some((e) => e.action === "delete")) {
-    const answers = await apply(send, events, [...logged, { text: "savepoint all_new", params: [] }]);
-    const fresh = idsOf(answers[logged.length - 1]);
-    if (fresh.size === events.length) return fresh;
-    await send([{ text: "rollback to savepoint all_new", params: [] }]);
-    await apply(send, events.filter((e) => fresh.has(e.id)));
-    return fresh;
-  }
-  const fresh = idsOf((await send(logged)).at(-1));
+  const inserted = (await send(logged)).at(-1) as { id: string }[];
+  const fresh = new Set(inserted.map((row) => row.id));
   const stored = events.filter((e) => fresh.has(e.id));
-  if (stored.length) await apply(send, stored);
-  return fresh;
-}
+  if (!stored.length) return fresh;
 
-/**
- * Applies newly logged events to the state, run by run. `first` goes out ahead of the first statements, in
- * the same round trip; the answers of that first round trip are returned.
- */
-async function apply(send: (statements: Statement[]) => Promise<Row[][]>, stored: StoredEvent[], first: Statement[] = []) {
-  let firstAnswers: Row[][] | undefined;
-  const sendPending = async (statements: Statement[]) => {
-    const answers = await send(statements);
-    firstAnswers ??= answers;
-    return answers;
-  };
-  let pending: Statement[] = [...first, { text: queries.countActivity, params: [rows(stored)] }];
+  let pending: Statement[] = [{ text: queries.countActivity, params: [rows(stored)] }];
   for (let run of runs(stored)) {
     const isDelete = run[0]!.action === "delete";
     const byDigest = isDelete ? run.filter((e) => e.digest !== null) : [];
     if (byDigest.length) {
       // What a digest names depends on every row written before it: what is pending goes first.
       const classify = { text: queries.classifyDeletes, params: [json(byDigest.map((e) => e.id))] };
-      const answers = (await sendPending([...pending, classify])).at(-1) as { id: string; kind: Event["kind"] }[];
+      const answers = (await send([...pending, classify])).at(-1) as { id: string; kind: Event["kind"] }[];
       pending = [];
       const kinds = new Map(answers.map((r) => [r.id, r.kind]));
       run = run.map((e) => (kinds.has(e.id) ? { ...e, kind: kinds.get(e.id)! } : e));
@@ -142,15 +117,15 @@ async function apply(send: (statements: Statement[]) => Promise<Row[][]>, stored
     // After pushes and pulls, a digest can only be held nowhere if one of them came older than its
     // deletion and left the tombstone in place (upsert_repository_* says so): retiring is then rare.
     if (!isDelete) {
-      const answers = await sendPending(pending);
+      const answers = await send(pending);
       pending = [];
       if (!answers.some((rows) => rows.some((row) => row.still_deleted === true))) continue;
     }
     const digests = json([...new Set(run.flatMap((e) => (e.digest ? [e.digest] : [])))].sort());
     pending.push({ text: queries.retireManifests, params: [digests] }, { text: queries.retireBlobs, params: [digests] });
   }
-  if (pending.length) await sendPending(pending);
-  return firstAnswers!;
+  if (pending.length) await send(pending);
+  return fresh;
 }
 
 function linkReferences(run: Event[]): Statement | undefined {
