@@ -43,7 +43,9 @@ function history(seed: number, count: number, withDeletes: boolean) {
 
 // Columns that say when or how often this process did its work, not what the registry did; fetch_jobs
 // is left out whole: whether a manifest's references had to be fetched depends on which event came first.
-const volatile = new Set(["received", "detected", "refreshed", "applied", "created", "updated", "next_attempt", "attempts", "state", "last_error"]);
+// A registry instance's first_event is the earliest event of the batch it was first seen in: which batch
+// that is depends on how deliveries were grouped.
+const volatile = new Set(["received", "detected", "first_event", "refreshed", "applied", "created", "updated", "next_attempt", "attempts", "state", "last_error"]);
 
 /** Every regstat table, whole, in a stable order. */
 async function dump(db: Db) {
