@@ -66,7 +66,7 @@ function logs() {
   const { stdout, stderr } = podman.attempt(["logs", CONTAINER]);
   return `${stdout}${stderr}`;
 }
-const logLines = () => logs().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { msg: string });
+const logLines = () => logs().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { msg: string; created?: string });
 
 /** A README command line, on a free port of 127.0.0.1 when it publishes or listens on one. */
 function runReadme(command: string, env: Record<string, string> = {}) {
@@ -232,11 +232,14 @@ const checks: Check[] = [
   {
     name: "a new container on the same volume keeps the data: nothing to migrate, the same report",
     async run() {
-      ensure(logLines().some((l) => l.msg === "migrated"), "the first container did not log its migrations");
+      // the first container made its database (from the executable's template, or by initdb and migrations)
+      const created = () => logLines().find((l) => l.msg === "database")?.created;
+      ensure(["template", "initdb"].includes(created() ?? ""), `the first container did not create its database (${created()})`);
       podman.run(["rm", "--force", CONTAINER]);
       runReadme(commands.runEmbedded, tokens);
       await waitReady();
       same(await reportsGet(REPORT), { status: 200, body: source.report }, `${REPORT} after the restart`);
+      same(created(), "existing", "the second container's database");
       ensure(!logLines().some((l) => l.msg === "migrated"), "it migrated again");
       stopsWithZero();
     },
