@@ -60,6 +60,19 @@ test("two regstat processes on one database that both see the new instance recor
   expect((await recorded()).filter((r) => r.source_addr === "reg-c:5000" && r.restart)).toHaveLength(1);
 });
 
+test("an instance two regstat processes first see at different events keeps the earlier one", async () => {
+  const [one, two] = [regstat(), regstat()];
+  const at = (addr: string, n: number, timestamp: string) => ({ ...from(addr, "e1", n), timestamp });
+  await one.send(at("reg-e:5000", 1, "2026-03-01T10:00:00Z"));
+  await two.send(at("reg-e:5000", 2, "2026-03-01T09:00:00Z"));
+  await one.send(at("reg-e:5000", 3, "2026-03-01T08:00:00Z")); // known to this process already: nothing asked
+  const [row] = await db.query<{ first_event: Date; restart: boolean }>(
+    "select first_event, restart from regstat.registry_instances where source_addr = 'reg-e:5000'",
+  );
+  expect(row).toEqual({ first_event: new Date("2026-03-01T09:00:00Z"), restart: false });
+  expect([...one.restarted, ...two.restarted]).toEqual([]);
+});
+
 test("a process restarted twice in one envelope is two restarts", async () => {
   const rs = regstat();
   await rs.send(from("reg-d:5000", "d1", 1), from("reg-d:5000", "d2", 1), from("reg-d:5000", "d3", 1));
