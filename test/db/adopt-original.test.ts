@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import type { Db, Queryable } from "../../src/db/db.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { silentLogger } from "../../src/log.ts";
@@ -7,6 +7,7 @@ import { runSync } from "../../src/registry/sync.ts";
 import { reports } from "../../src/reports/catalogue.ts";
 import { migrations } from "../../src/sql.ts";
 import { testApp } from "../support/app.ts";
+import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
 import { envelope, pullManifest } from "../support/events.ts";
 import { fixtureFolders, folderFixtures, type FixtureFolder } from "../support/fixtures.ts";
@@ -78,6 +79,8 @@ describe.each(shapes)("adopting the original's database: %s (%s)", (shape, _what
       before = await originalContent(db);
     });
     afterAll(() => db?.close());
+    // after the migration computed the figures of the original's rows, and after every step on them
+    afterEach(() => expectConsistent(db));
 
     test("regstat migrates it and every row survives, its times read as UTC", async () => {
       expect(await migrate(db)).toEqual(migrations.map((m) => m.version));
