@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import type { RegistryNames } from "../equiv-registries.ts";
 import { boundedJson, keepableEvent } from "../security/limits.ts";
-import { describeIssues, Event } from "../webhook/envelope.ts";
+import { describeIssues, Event } from "../distribution.ts";
 import type { PullCounting, Uncounted } from "./counted-pulls.ts";
 import { BLOB_MEDIA_TYPE, manifestMediaTypes } from "./media-types.ts";
 

@@ -6,7 +6,7 @@ import { AppError, badRequest } from "../errors.ts";
 import type { Ingestor, Outcome } from "../ingest/group-commit.ts";
 import { normalizeEvents, type Normalized, type Rules } from "../ingest/normalize.ts";
 import { concurrencyGate, readBody } from "../security/limits.ts";
-import { describeIssues, Envelope } from "./envelope.ts";
+import { describeIssues, Envelope } from "../distribution.ts";
 
 /** A registry sends one notification at a time per endpoint: only a flood, or many registries, reach this. */
 const MAX_IN_FLIGHT = 256;
