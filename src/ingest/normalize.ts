@@ -1,17 +1,14 @@
 import * as v from "valibot";
 import type { RegistryNames } from "../equiv-registries.ts";
 import { boundedJson, keepableEvent } from "../security/limits.ts";
-import { describeIssues, Event } from "../distribution.ts";
+import { type Action, BLOB_MEDIA_TYPE, type Descriptor, describeIssues, Event, isAction, manifestMediaTypes } from "../distribution.ts";
 import type { PullCounting, Uncounted } from "./counted-pulls.ts";
-import { BLOB_MEDIA_TYPE, manifestMediaTypes } from "./media-types.ts";
-
-export type Ref = { digest: string; media_type: string | null; size: number | null };
 
 /** An event as regstat stores it: one row of regstat.events. */
 export type StoredEvent = {
   id: string;
   ts: string;
-  action: "push" | "pull" | "mount" | "delete";
+  action: Action;
   /** null for a delete by digest: the database decides whether it names a manifest or a blob */
   kind: "manifest" | "blob" | "tag" | null;
   registry: string;
@@ -23,7 +20,7 @@ export type StoredEvent = {
   method: string | null;
   from_repository: string | null;
   /** what the registry said the manifest references; null when it did not say */
-  refs: Ref[] | null;
+  refs: Descriptor[] | null;
   url: string | null;
   actor: string | null;
   user_agent: string | null;
@@ -46,8 +43,6 @@ export type Normalized = { events: StoredEvent[]; dead: DeadLetter[]; raw: Map<s
 /** What decides how an event is read, besides the event itself. */
 export type Rules = { names: RegistryNames; pulls: PullCounting };
 
-const actions = new Set(["push", "pull", "mount", "delete"]);
-
 export function normalizeEvents(raw: unknown[], rules: Rules): Normalized {
   const out: Normalized = { events: [], dead: [], raw: new Map() };
   for (const item of raw) {
@@ -66,7 +61,7 @@ export function normalizeEvent(raw: unknown, { names, pulls }: Rules): StoredEve
   if (!parsed.success) return deadLetter(raw, describeIssues(parsed.issues));
   const e = parsed.output;
   const t = e.target;
-  if (!actions.has(e.action)) return deadLetter(raw, `unknown action "${e.action}"`);
+  if (!isAction(e.action)) return deadLetter(raw, `unknown action "${e.action}"`);
 
   let kind: StoredEvent["kind"];
   if (e.action === "delete") {
@@ -82,7 +77,7 @@ export function normalizeEvent(raw: unknown, { names, pulls }: Rules): StoredEve
   return {
     id: e.id,
     ts: e.timestamp,
-    action: e.action as StoredEvent["action"],
+    action: e.action,
     kind,
     registry: names(e.request?.host || hostOf(t.url) || "unknown"),
     repository: t.repository,
@@ -129,12 +124,4 @@ function deadLetter(raw: unknown, reason: string): DeadLetter {
     ? id
     : `sha256:${new Bun.CryptoHasher("sha256").update(boundedJson(raw).text).digest("hex")}`;
   return { id: key, reason, event: keepableEvent(raw) };
-}
-
-/** Splits references into the blobs of an image and the child manifests of a list or index. */
-export function splitRefs(refs: Ref[]) {
-  const blobs: Ref[] = [];
-  const children: Ref[] = [];
-  for (const ref of refs) (ref.media_type && manifestMediaTypes.has(ref.media_type) ? children : blobs).push(ref);
-  return { blobs, children };
 }

@@ -1,6 +1,7 @@
 import type { Queryable, Row } from "../db/db.ts";
 import { queries } from "../sql.ts";
-import { splitRefs, type DeadLetter, type StoredEvent } from "./normalize.ts";
+import { type References, splitReferences } from "../distribution.ts";
+import type { DeadLetter, StoredEvent } from "./normalize.ts";
 
 type Statement = { text: string; params: unknown[] };
 /** An event as the statements see it: a delete by digest says what classify_deletes found it names. */
@@ -129,8 +130,8 @@ export async function storeEvents(
 }
 
 function linkReferences(run: Event[]): Statement | undefined {
-  const manifests = new Map<string, ReturnType<typeof splitRefs>>();
-  for (const e of run) if (e.refs && e.digest) manifests.set(e.digest, splitRefs(e.refs));
+  const manifests = new Map<string, References>();
+  for (const e of run) if (e.refs && e.digest) manifests.set(e.digest, splitReferences(e.refs));
   if (!manifests.size) return undefined;
   const input = [...manifests].sort(([a], [b]) => (a < b ? -1 : 1)).map(([digest, refs]) => ({ digest, ...refs }));
   return { text: queries.linkManifests, params: [json(input)] };

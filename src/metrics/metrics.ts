@@ -1,9 +1,8 @@
+import { isAction } from "../distribution.ts";
 import type { Outcome } from "../ingest/group-commit.ts";
 import type { Normalized } from "../ingest/normalize.ts";
 import { Counter, Gauge, Histogram, renderAll } from "./prometheus.ts";
 import type { RegistryState } from "./registry-state.ts";
-
-const knownActions = new Set(["push", "pull", "mount", "delete"]);
 
 /** What regstat counts while it runs; one per process, rendered by GET /metrics. */
 export function createMetrics() {
@@ -83,7 +82,7 @@ export function createMetrics() {
       }
       for (const d of batch.dead) {
         const action = (d.event as { action?: unknown } | null)?.action;
-        events.inc({ action: typeof action === "string" && knownActions.has(action) ? action : "other", outcome: "dead_lettered" });
+        events.inc({ action: typeof action === "string" && isAction(action) ? action : "other", outcome: "dead_lettered" });
       }
     },
 

@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { TokenCache, basicHeader, fetchToken, parseChallenges, scopeFor } from "./auth.ts";
 import type { CredentialStore } from "./credentials.ts";
 import { RegistryError, describeUrl, errorKindForStatus } from "./errors.ts";
-import { MANIFEST_ACCEPT } from "./manifest.ts";
+import { MANIFEST_ACCEPT } from "../distribution.ts";
 import { USER_AGENT } from "../version.ts";
 import { parseJson, readCapped } from "./read-capped.ts";
 

@@ -1,22 +1,10 @@
 import * as v from "valibot";
+import { type Descriptor, digest, mediaTypes, type References } from "../distribution.ts";
 import { RegistryError } from "./errors.ts";
 
-export const mediaTypes = {
-  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
-  dockerList: "application/vnd.docker.distribution.manifest.list.v2+json",
-  ociManifest: "application/vnd.oci.image.manifest.v1+json",
-  ociIndex: "application/vnd.oci.image.index.v1+json",
-  schema1: "application/vnd.docker.distribution.manifest.v1+json",
-  schema1Signed: "application/vnd.docker.distribution.manifest.v1+prettyjws",
-} as const;
+/** A manifest's media type and what it references. */
+export type ManifestRefs = References & { mediaType: string };
 
-export const MANIFEST_ACCEPT = Object.values(mediaTypes).join(", ");
-
-export type Descriptor = { digest: string; media_type: string | null; size: number | null };
-/** What a manifest references: blobs (config and layers), or the child manifests of a list or index. */
-export type ManifestRefs = { mediaType: string; blobs: Descriptor[]; children: Descriptor[] };
-
-const digest = v.pipe(v.string(), v.regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, "is not a digest"));
 const DescriptorSchema = v.object({
   mediaType: v.optional(v.string()),
   digest,

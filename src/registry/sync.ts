@@ -4,7 +4,8 @@ import { queries } from "../sql.ts";
 import type { RegistryClient } from "./client.ts";
 import type { RegistryContext } from "./context.ts";
 import { RegistryError } from "./errors.ts";
-import { parseManifest, type Descriptor } from "./manifest.ts";
+import type { Descriptor, References } from "../distribution.ts";
+import { parseManifest } from "./manifest.ts";
 import { mapLimit } from "./pool.ts";
 
 export type Counts = { added: number; deleted: number };
@@ -83,7 +84,6 @@ async function syncRegistry(deps: SyncDeps, url: string): Promise<RegistrySummar
 }
 
 type RepoDeps = { db: Db; client: RegistryClient; registry: string; repository: string; summary: RegistrySummary; limit: number };
-type Refs = { blobs: Descriptor[]; children: Descriptor[] };
 
 async function syncRepository(deps: RepoDeps) {
   const { db, client, registry, repository, summary, limit } = deps;
@@ -103,8 +103,8 @@ async function syncRepository(deps: RepoDeps) {
   checked.forEach((h, i) => h && present.set(unchecked[i]!, { digest: unchecked[i]!, media_type: h.mediaType, size: h.size }));
 
   // References: from the database when known, else from the registry; children are in the repository too.
-  const refs = new Map<string, Refs>();
-  const fetched: (Refs & { digest: string })[] = [];
+  const refs = new Map<string, References>();
+  const fetched: (References & { digest: string })[] = [];
   for (let wave = [...present.keys()]; wave.length; ) {
     const rows = await db.query<{ manifest_digest: string; kind: string } & Descriptor>(queries.selectManifestReferences, [json(wave)]);
     for (const row of rows) {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { RegistryError } from "../../src/registry/errors.ts";
-import { mediaTypes, parseManifest } from "../../src/registry/manifest.ts";
+import { mediaTypes } from "../../src/distribution.ts";
+import { parseManifest } from "../../src/registry/manifest.ts";
 import { ociIndex, schema2, sha256 } from "./fake-registry.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);

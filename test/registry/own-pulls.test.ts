@@ -3,7 +3,7 @@ import type { Db } from "../../src/db/db.ts";
 import { createLogger } from "../../src/log.ts";
 import { createRegistryContext } from "../../src/registry/context.ts";
 import { defaultTuning, startFetchWorker } from "../../src/registry/fetch-worker.ts";
-import { MANIFEST_ACCEPT } from "../../src/registry/manifest.ts";
+import { MANIFEST_ACCEPT } from "../../src/distribution.ts";
 import { runSync } from "../../src/registry/sync.ts";
 import { USER_AGENT } from "../../src/version.ts";
 import { testApp } from "../support/app.ts";
