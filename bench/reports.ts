@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import type { Db } from "../src/db/db.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { migrations } from "../src/sql.ts";
-import { Ingestor } from "../src/ingest/group-commit.ts";
+import { Ingestor } from "../src/ingest/ingestor.ts";
 import { silentLogger } from "../src/log.ts";
 import { openPglite } from "../src/db/pglite.ts";
 import { openPostgres } from "../src/db/postgres.ts";

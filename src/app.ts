@@ -7,7 +7,7 @@ import type { RegistryNames } from "./equiv-registries.ts";
 import { dashboardRoutes } from "./dashboard/routes.tsx";
 import { AppError } from "./errors.ts";
 import { pullCounting } from "./ingest/counted-pulls.ts";
-import type { Ingestor } from "./ingest/group-commit.ts";
+import type { Ingestor } from "./ingest/ingestor.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics/metrics.ts";
 import { requestLog } from "./metrics/request-log.ts";

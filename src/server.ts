@@ -3,7 +3,7 @@ import type { Config } from "./config.ts";
 import { openDb } from "./db/open.ts";
 import { migrate } from "./db/migrate.ts";
 import { loadEquivRegistries, registryNames } from "./equiv-registries.ts";
-import { Ingestor } from "./ingest/group-commit.ts";
+import { Ingestor } from "./ingest/ingestor.ts";
 import type { Logger } from "./log.ts";
 import { watchDatabase } from "./metrics/database.ts";
 import { createMetrics } from "./metrics/metrics.ts";

@@ -1,5 +1,5 @@
 import { isAction } from "../distribution.ts";
-import type { Outcome } from "../ingest/group-commit.ts";
+import type { Outcome } from "../ingest/ingestor.ts";
 import type { Normalized } from "../ingest/normalize.ts";
 import { Counter, Gauge, Histogram, renderAll } from "./prometheus.ts";
 import type { RegistryState } from "./registry-state.ts";

@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import * as v from "valibot";
 import { isTransient } from "../db/db.ts";
 import { AppError, badRequest } from "../errors.ts";
-import type { Ingestor, Outcome } from "../ingest/group-commit.ts";
+import type { Ingestor, Outcome } from "../ingest/ingestor.ts";
 import { normalizeEvents, type Normalized, type Rules } from "../ingest/normalize.ts";
 import { concurrencyGate, readBody } from "../security/limits.ts";
 import { describeIssues, Envelope } from "../distribution.ts";

@@ -3,7 +3,7 @@ import { createApp } from "../../src/app.ts";
 import { parseConfig } from "../../src/config.ts";
 import type { Db } from "../../src/db/db.ts";
 import { registryNames } from "../../src/equiv-registries.ts";
-import { Ingestor } from "../../src/ingest/group-commit.ts";
+import { Ingestor } from "../../src/ingest/ingestor.ts";
 import { createLogger } from "../../src/log.ts";
 import { watchDatabase } from "../../src/metrics/database.ts";
 import { createMetrics } from "../../src/metrics/metrics.ts";

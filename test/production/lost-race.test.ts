@@ -5,7 +5,7 @@ import type { Db } from "../../src/db/db.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { openPostgres } from "../../src/db/postgres.ts";
 import { registryNames } from "../../src/equiv-registries.ts";
-import { Ingestor } from "../../src/ingest/group-commit.ts";
+import { Ingestor } from "../../src/ingest/ingestor.ts";
 import { silentLogger } from "../../src/log.ts";
 import { watchDatabase } from "../../src/metrics/database.ts";
 import { createMetrics } from "../../src/metrics/metrics.ts";

@@ -6,7 +6,7 @@ import { createApp } from "../../src/app.ts";
 import { parseConfig } from "../../src/config.ts";
 import type { Db } from "../../src/db/db.ts";
 import { registryNames } from "../../src/equiv-registries.ts";
-import { Ingestor } from "../../src/ingest/group-commit.ts";
+import { Ingestor } from "../../src/ingest/ingestor.ts";
 import { createLogger, silentLogger } from "../../src/log.ts";
 import { freshDb } from "../support/db.ts";
 import { digestOf, envelope, pushBlob } from "../support/events.ts";

@@ -2,7 +2,7 @@ import { createApp, type AppDeps } from "../../src/app.ts";
 import { parseConfig, type Config } from "../../src/config.ts";
 import type { Db } from "../../src/db/db.ts";
 import { registryNames } from "../../src/equiv-registries.ts";
-import { Ingestor } from "../../src/ingest/group-commit.ts";
+import { Ingestor } from "../../src/ingest/ingestor.ts";
 import { silentLogger, type Logger } from "../../src/log.ts";
 import { EVENTS_V1 } from "./fixtures.ts";
 
