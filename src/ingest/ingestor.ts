@@ -2,7 +2,7 @@ import { isTransient, refusalCause, retryConflicts, type Db, type Queryable } fr
 import type { Logger } from "../log.ts";
 import { keepableEvent, REFUSED_EVENT_MAX_BYTES } from "../security/limits.ts";
 import type { DeadLetter, Normalized, StoredEvent } from "./normalize.ts";
-import { storeEvents } from "./store.ts";
+import { storeEvents } from "./event-rules.ts";
 
 /**
  * `storedIds`: the events of this envelope that were new, for counting by action in /metrics. `refused`:

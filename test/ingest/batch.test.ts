@@ -3,7 +3,7 @@ import type { Db } from "../../src/db/db.ts";
 import { registryNames } from "../../src/equiv-registries.ts";
 import { pullCounting } from "../../src/ingest/counted-pulls.ts";
 import { normalizeEvents, type StoredEvent } from "../../src/ingest/normalize.ts";
-import { storeEvents } from "../../src/ingest/store.ts";
+import { storeEvents } from "../../src/ingest/event-rules.ts";
 import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
 import {

@@ -3,7 +3,7 @@ import type { Db, Queryable } from "../../src/db/db.ts";
 import { registryNames } from "../../src/equiv-registries.ts";
 import { normalizeEvent, type StoredEvent } from "../../src/ingest/normalize.ts";
 import { pullCounting } from "../../src/ingest/counted-pulls.ts";
-import { storeEvents } from "../../src/ingest/store.ts";
+import { storeEvents } from "../../src/ingest/event-rules.ts";
 import { freshDb } from "../support/db.ts";
 import { deleteDigest, deleteTag, image, mountBlob, pullBlob, pullManifest } from "../support/events.ts";
 import { prng } from "../support/prng.ts";
