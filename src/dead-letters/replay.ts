@@ -1,6 +1,7 @@
 import { refusalCause, type Db } from "../db/db.ts";
 import { commitEvents, refusedReason } from "../ingest/ingestor.ts";
-import { normalizeEvent, type DeadLetter, type Rules, type StoredEvent } from "../ingest/normalize.ts";
+import type { DeadLetter } from "../ingest/dead-letter.ts";
+import { normalizeEvent, type Rules, type StoredEvent } from "../ingest/normalize.ts";
 import type { Logger } from "../log.ts";
 import { queries } from "../sql.ts";
 

@@ -1,7 +1,8 @@
 import type { Queryable, Row } from "../db/db.ts";
 import { queries } from "../sql.ts";
 import { type References, splitReferences } from "../distribution.ts";
-import type { DeadLetter, StoredEvent } from "./normalize.ts";
+import type { DeadLetter } from "./dead-letter.ts";
+import type { StoredEvent } from "./normalize.ts";
 
 type Statement = { text: string; params: unknown[] };
 /** An event as the statements see it: a delete by digest says what classify_deletes found it names. */

@@ -1,7 +1,7 @@
 import { isTransient, refusalCause, retryConflicts, type Db, type Queryable } from "../db/db.ts";
 import type { Logger } from "../log.ts";
-import { keepableEvent, REFUSED_EVENT_MAX_BYTES } from "../security/limits.ts";
-import type { DeadLetter, Normalized, StoredEvent } from "./normalize.ts";
+import { type DeadLetter, keepableEvent, REFUSED_EVENT_MAX_BYTES } from "./dead-letter.ts";
+import type { Normalized, StoredEvent } from "./normalize.ts";
 import { storeEvents } from "./event-rules.ts";
 
 /**

@@ -1,8 +1,8 @@
 import * as v from "valibot";
 import type { RegistryNames } from "../equiv-registries.ts";
-import { boundedJson, keepableEvent } from "../security/limits.ts";
 import { type Action, BLOB_MEDIA_TYPE, type Descriptor, describeIssues, Event, isAction, manifestMediaTypes } from "../distribution.ts";
 import type { PullCounting, Uncounted } from "./counted-pulls.ts";
+import { type DeadLetter, deadLetter } from "./dead-letter.ts";
 
 /** An event as regstat stores it: one row of regstat.events. */
 export type StoredEvent = {
@@ -30,12 +30,6 @@ export type StoredEvent = {
   source_instance: string | null;
   request_id: string | null;
 };
-
-/**
- * `cause`: event (regstat cannot interpret it), data (the database cannot hold one of its values), schema
- * (a constraint of regstat's own schema refused it: regstat's fault, the event is good and can be replayed).
- */
-export type DeadLetter = { id: string; reason: string; event: unknown; cause?: "event" | "data" | "schema" };
 
 /** `raw`: each stored event as the registry sent it, by id, for a dead letter should the database refuse it. */
 export type Normalized = { events: StoredEvent[]; dead: DeadLetter[]; raw: Map<string, unknown> };
@@ -115,13 +109,4 @@ function hostOf(url: string | undefined) {
   } catch {
     return undefined;
   }
-}
-
-/** Keyed by the event's own id when it has one, so a redelivered bad event is kept once. */
-function deadLetter(raw: unknown, reason: string): DeadLetter {
-  const id = (raw as { id?: unknown } | null)?.id;
-  const key = typeof id === "string" && id.length > 0 && id.length <= 256
-    ? id
-    : `sha256:${new Bun.CryptoHasher("sha256").update(boundedJson(raw).text).digest("hex")}`;
-  return { id: key, reason, event: keepableEvent(raw) };
 }

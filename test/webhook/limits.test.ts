@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import * as v from "valibot";
-import { DEAD_LETTER_MAX_BYTES, DEAD_LETTER_MAX_DEPTH } from "../../src/security/limits.ts";
+import { DEAD_LETTER_MAX_BYTES, DEAD_LETTER_MAX_DEPTH } from "../../src/ingest/dead-letter.ts";
 import { Event as EventSchema } from "../../src/distribution.ts";
 import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
