@@ -2,7 +2,6 @@ import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { openDb } from "./db/open.ts";
 import { migrate } from "./db/migrate.ts";
-import { loadEquivRegistries, registryNames } from "./equiv-registries.ts";
 import { Ingestor } from "./ingest/ingestor.ts";
 import type { Logger } from "./log.ts";
 import { watchDatabase } from "./metrics/database.ts";
@@ -15,7 +14,8 @@ export type Running = { url: URL; stop(): Promise<void> };
 
 /** Opens the database, migrates it, and serves; `stop` drains in-flight work and closes everything. */
 export async function startServer(config: Config, log: Logger): Promise<Running> {
-  const names = registryNames(await loadEquivRegistries(config.equivRegistries));
+  // First: it reads the settings' files (equiv-registries, Docker config), so a bad one stops the start here.
+  const registry = await createRegistryContext(config, log);
   const metrics = createMetrics();
   const db = watchDatabase(await openDb(config), metrics, log);
   log.info("database", { kind: db.kind, ...(db.kind === "pglite" ? { dataDir: config.dataDir, created: db.created } : {}) });
@@ -23,8 +23,8 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
   if (applied.length) log.info("migrated", { applied });
 
   const ingestor = new Ingestor(db, log);
-  const background = startRegistryWork({ db, registry: await createRegistryContext(config, log), config, log });
-  const app = createApp({ db, ingestor, names, config, log, metrics, onFetchQueued: background.wake, onRegistryRestart: background.syncAfterRestart });
+  const background = startRegistryWork({ db, registry, config, log });
+  const app = createApp({ db, ingestor, names: registry.names, config, log, metrics, onFetchQueued: background.wake, onRegistryRestart: background.syncAfterRestart });
   const retention = startRetention({ db, retentionMs: config.eventRetention, log, metrics });
   const server = Bun.serve({
     port: config.port,
