@@ -13,6 +13,7 @@ import m000009 from "../sql/migrations/000009_truthful_events.sql" with { type: 
 import m000010 from "../sql/migrations/000010_dead_letter_cause.sql" with { type: "text" };
 import m000011 from "../sql/migrations/000011_live_aggregates.sql" with { type: "text" };
 import m000012 from "../sql/migrations/000012_cleanup_plan.sql" with { type: "text" };
+import m000015 from "../sql/migrations/000015_bounded_bookkeeping.sql" with { type: "text" };
 
 import classifyDeletes from "../sql/queries/classify_deletes.sql" with { type: "text" };
 import deleteTags from "../sql/queries/delete_tags.sql" with { type: "text" };
@@ -74,6 +75,7 @@ import countFetchJobs from "../sql/queries/count_fetch_jobs.sql" with { type: "t
 import lockIngest from "../sql/queries/lock_ingest.sql" with { type: "text" };
 import pruneExpiredEvents from "../sql/queries/prune_expired_events.sql" with { type: "text" };
 import pruneDeadLetters from "../sql/queries/prune_dead_letters.sql" with { type: "text" };
+import pruneFetchJobs from "../sql/queries/prune_fetch_jobs.sql" with { type: "text" };
 // live aggregates (issue 10)
 import checkAggregates from "../sql/queries/check_aggregates.sql" with { type: "text" };
 // ingest speed (issue 6)
@@ -100,6 +102,7 @@ export const migrations = [
   { version: 10, name: "dead_letter_cause", text: m000010 },
   { version: 11, name: "live_aggregates", text: m000011 },
   { version: 12, name: "cleanup_plan", text: m000012 },
+  { version: 15, name: "bounded_bookkeeping", text: m000015 },
 ];
 
 export const queries = {
@@ -132,6 +135,7 @@ export const queries = {
   countStaleTags,
   lockIngest,
   pruneDeadLetters,
+  pruneFetchJobs,
   pruneExpiredEvents,
   planIngest,
   checkAggregates,

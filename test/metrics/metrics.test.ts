@@ -7,6 +7,7 @@ import { Ingestor } from "../../src/ingest/ingestor.ts";
 import { createLogger } from "../../src/log.ts";
 import { watchDatabase } from "../../src/metrics/database.ts";
 import { createMetrics } from "../../src/metrics/metrics.ts";
+import { queries } from "../../src/sql.ts";
 import { freshDb } from "../support/db.ts";
 import { deleteTag, digestOf, envelope, image, pullManifest, pushBlob } from "../support/events.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
@@ -81,6 +82,30 @@ describe("GET /metrics", () => {
     expect(m.get('regstat_fetch_jobs{state="pending"}')).toBeGreaterThanOrEqual(4);
     const live = (await db.query<{ n: number }>("select count(*)::int as n from regstat.fetch_jobs where state = 'pending' and attempts = 0"))[0]!.n;
     expect(m.get('regstat_fetch_jobs{state="pending"}')).toBe(live);
+  });
+
+  test("a scrape counts the fetch queue through its partial indexes, never reading the done jobs", async () => {
+    await db.query(
+      `insert into regstat.fetch_jobs (digest, registry, repository, state, attempts)
+       select 'sha256:done' || n, 'r', 'q', 'done', 1 from generate_series(1, 20000) n`,
+    );
+    try {
+      await db.exec("analyze regstat.fetch_jobs");
+      const [{ "QUERY PLAN": plan }] = (await db.query<{ "QUERY PLAN": unknown }>(`explain (format json) ${queries.countFetchJobs}`)) as [{ "QUERY PLAN": unknown }];
+      const scans: string[] = [];
+      const walk = (node: Record<string, any>) => {
+        if (node["Relation Name"] === "fetch_jobs") scans.push(node["Node Type"]);
+        for (const child of node.Plans ?? []) walk(child);
+      };
+      walk((typeof plan === "string" ? JSON.parse(plan) : plan)[0].Plan);
+      expect(scans.length).toBe(2);
+      expect(scans.filter((s) => !/^(Index|Index Only|Bitmap Heap) Scan$/.test(s))).toEqual([]);
+      const m = await setup().scrape();
+      expect(m.get('regstat_fetch_jobs{state="failed"}')).toBe(2);
+      expect(m.get('regstat_fetch_jobs{state="retrying"}')).toBe(3);
+    } finally {
+      await db.query("delete from regstat.fetch_jobs where digest like 'sha256:done%'");
+    }
   });
 
   test("database errors are counted by kind, and logged once when the database goes away and once when it is back", async () => {

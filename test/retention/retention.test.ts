@@ -89,7 +89,7 @@ describe("retention", () => {
     expect(await db.query("select * from regstat.repository_manifests order by registry, repository, digest")).toEqual(stateBefore);
 
     // Nothing more is due, and a second pass changes nothing.
-    expect(await pruneExpired(db, { retentionMs: RETENTION, now: NOW, batchSize: 2 })).toEqual({ events: 0, deadLetters: 0 });
+    expect(await pruneExpired(db, { retentionMs: RETENTION, now: NOW, batchSize: 2 })).toEqual({ events: 0, deadLetters: 0, fetchJobs: 0 });
     expect(await activity()).toEqual(counted);
 
     // An event of an expired day, arriving late, is counted when it arrives and pruned by the next pass.
@@ -133,6 +133,33 @@ describe("retention", () => {
     expect(metrics.pruned.get({ table: "events" })).toBe(due);
     expect(await count(`select count(*)::int as n from regstat.events where ts < '${cutoff}'`)).toBe(0);
     expect(lines.map((l) => JSON.parse(l).msg)).toContain("pruned expired rows");
+  });
+
+  test("fetch jobs finished (done or failed) more than 7 days ago are pruned, in batches, whatever the retention; pending ones never", async () => {
+    const jobs: [string, string, string][] = [
+      ["fj-done-old", "done", "2026-06-08T11:59:59Z"],
+      ["fj-failed-old", "failed", "2026-06-01T00:00:00Z"],
+      ["fj-done-old-2", "done", "2026-05-01T00:00:00Z"],
+      ["fj-done-recent", "done", "2026-06-08T12:00:01Z"],
+      ["fj-failed-recent", "failed", "2026-06-14T00:00:00Z"],
+      ["fj-pending-ancient", "pending", "2020-01-01T00:00:00Z"],
+    ];
+    for (const [digest, state, updated] of jobs) {
+      await db.query("insert into regstat.fetch_jobs (digest, registry, repository, state, updated) values ($1, 'r', 'q', $2, $3)", [digest, state, updated]);
+    }
+    const left = async () => (await db.query<{ digest: string }>("select digest from regstat.fetch_jobs where digest like 'fj-%' order by digest")).map((r) => r.digest);
+    // Retention 0 keeps events and dead letters forever, not the fetch queue's bookkeeping.
+    const result = await pruneExpired(db, { retentionMs: 0, now: NOW, batchSize: 2 });
+    expect(result).toEqual({ events: 0, deadLetters: 0, fetchJobs: 3 });
+    expect(await left()).toEqual(["fj-done-recent", "fj-failed-recent", "fj-pending-ancient"]);
+    expect((await pruneExpired(db, { retentionMs: RETENTION, now: NOW })).fetchJobs).toBe(0);
+    // The background pass does it too (at the real time, so the recent failure is made recent now), and counts it.
+    await db.query("update regstat.fetch_jobs set updated = now() where digest = 'fj-failed-recent'");
+    const metrics = createMetrics();
+    await startRetention({ db, retentionMs: 0, log: createLogger({ sink: () => {} }), metrics }).stop();
+    expect(metrics.pruned.get({ table: "fetch_jobs" })).toBe(1);
+    expect(await left()).toEqual(["fj-failed-recent", "fj-pending-ancient"]);
+    await db.query("delete from regstat.fetch_jobs where digest like 'fj-%'");
   });
 
   test("retention 0 keeps everything forever", async () => {
