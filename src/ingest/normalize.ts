@@ -7,7 +7,10 @@ import { type DeadLetter, deadLetter } from "./dead-letter.ts";
 /** An event as regstat stores it: one row of regstat.events. */
 export type StoredEvent = {
   id: string;
+  /** when it happened: the event's own time, or its receipt time when that ran too far ahead (clamped_from) */
   ts: string;
+  /** the event's own time when it was more than MAX_CLOCK_AHEAD_MS after its receipt, else null */
+  clamped_from: string | null;
   action: Action;
   /** null for a delete by digest: the database decides whether it names a manifest or a blob */
   kind: "manifest" | "blob" | "tag" | null;
@@ -37,10 +40,19 @@ export type Normalized = { events: StoredEvent[]; dead: DeadLetter[]; raw: Map<s
 /** What decides how an event is read, besides the event itself. */
 export type Rules = { names: RegistryNames; pulls: PullCounting };
 
-export function normalizeEvents(raw: unknown[], rules: Rules): Normalized {
+/**
+ * How far an event's time may run ahead of its receipt (clocks drift; Kerberos allows 5 minutes too). The
+ * registry sends an event after it happened, never before: a later time is a wrong clock or a forgery, and
+ * taken as given it would never be pruned and would keep a tag "pulled" for years. Such an event is stored
+ * at its receipt time, its own time kept in clamped_from.
+ */
+export const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
+
+/** `receivedAt`: when regstat received the events (now; a replayed dead letter is received again). */
+export function normalizeEvents(raw: unknown[], rules: Rules, receivedAt = Date.now()): Normalized {
   const out: Normalized = { events: [], dead: [], raw: new Map() };
   for (const item of raw) {
-    const result = normalizeEvent(item, rules);
+    const result = normalizeEvent(item, rules, receivedAt);
     if ("reason" in result) out.dead.push(result);
     else {
       out.events.push(result);
@@ -50,7 +62,7 @@ export function normalizeEvents(raw: unknown[], rules: Rules): Normalized {
   return out;
 }
 
-export function normalizeEvent(raw: unknown, { names, pulls }: Rules): StoredEvent | DeadLetter {
+export function normalizeEvent(raw: unknown, { names, pulls }: Rules, receivedAt = Date.now()): StoredEvent | DeadLetter {
   const parsed = v.safeParse(Event, raw);
   if (!parsed.success) return deadLetter(raw, describeIssues(parsed.issues));
   const e = parsed.output;
@@ -68,9 +80,11 @@ export function normalizeEvent(raw: unknown, { names, pulls }: Rules): StoredEve
     if (!kind) return deadLetter(raw, `unknown media type "${t.mediaType ?? ""}"`);
   }
 
+  const ahead = Date.parse(e.timestamp) > receivedAt + MAX_CLOCK_AHEAD_MS;
   return {
     id: e.id,
-    ts: e.timestamp,
+    ts: ahead ? new Date(receivedAt).toISOString() : e.timestamp,
+    clamped_from: ahead ? e.timestamp : null,
     action: e.action,
     kind,
     registry: names(e.request?.host || hostOf(t.url) || "unknown"),

@@ -35,6 +35,10 @@ export function createMetrics() {
     "Events kept as dead letters, by cause: event (not interpretable), data (a value the database cannot hold), schema (refused by a constraint of regstat's own schema: a regstat bug, replay them once fixed).",
   );
   const pruned = new Counter("regstat_retention_pruned_total", "Rows removed by retention, by table.");
+  const clockAhead = new Counter(
+    "regstat_events_clock_ahead_total",
+    "Events stored at their receipt time because their own was more than 5 minutes later (the registry's clock runs ahead, or a forgery).",
+  );
   // The registry's contents, as the storage and registries reports answer them at scrape time.
   const storageBytes = new Gauge(
     "regstat_storage_bytes",
@@ -52,7 +56,7 @@ export function createMetrics() {
     "Registry processes seen with a new instance id, by registry: each restart lost the events it had not delivered.",
   );
   const state = [storageBytes, repositories, images, tags, staleTags];
-  const families = [events, deadLetters, rejected, webhookSeconds, requests, databaseErrors, databaseUp, lastEvent, fetchJobs, pruned, registryRestarts, ...state];
+  const families = [events, deadLetters, rejected, webhookSeconds, requests, databaseErrors, databaseUp, lastEvent, fetchJobs, pruned, clockAhead, registryRestarts, ...state];
 
   return {
     events,
@@ -65,6 +69,7 @@ export function createMetrics() {
     lastEvent,
     fetchJobs,
     pruned,
+    clockAhead,
     registryRestarts,
 
     /** Counts each event of an accepted envelope by what became of it. */
@@ -78,6 +83,7 @@ export function createMetrics() {
       for (const e of batch.events) {
         const result = allDead ? "dead_lettered" : fresh.delete(e.id) ? "stored" : "duplicate";
         events.inc({ action: e.action, outcome: result });
+        if (result === "stored" && e.clamped_from) clockAhead.inc();
         lastEvent.set({ registry: e.registry }, now);
       }
       for (const d of batch.dead) {

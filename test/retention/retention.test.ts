@@ -7,7 +7,7 @@ import { pruneExpired, retentionCutoff } from "../../src/retention/prune.ts";
 import { testApp } from "../support/app.ts";
 import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
-import { deleteDigest, digestOf, envelope, mountBlob, pullBlob, pullManifest, pushBlob, pushManifest } from "../support/events.ts";
+import { deleteDigest, digestOf, envelope, image, mountBlob, pullBlob, pullManifest, pushBlob, pushManifest } from "../support/events.ts";
 
 const DAY = 86_400_000;
 const NOW = Date.parse("2026-06-15T12:00:00Z");
@@ -160,6 +160,37 @@ describe("retention", () => {
     expect(metrics.pruned.get({ table: "fetch_jobs" })).toBe(1);
     expect(await left()).toEqual(["fj-failed-recent", "fj-pending-ancient"]);
     await db.query("delete from regstat.fetch_jobs where digest like 'fj-%'");
+  });
+
+  test("an event dated more than 5 minutes after its receipt is stored at its receipt time, its own time kept, and pruned like any other", async () => {
+    const metrics = createMetrics();
+    const { post } = testApp(db, { deps: { metrics } });
+    const repo = "future/app";
+    const img = image("future", { repository: repo, tag: "v1" });
+    const forged = pullManifest({ repository: repo, digest: img.digest, tag: "v1", timestamp: "2999-01-01T00:00:00Z" });
+    const skewed = new Date(Date.now() + 4 * 60_000).toISOString(); // within the 5 minutes a clock may drift
+    const drifting = pullManifest({ repository: repo, digest: img.digest, timestamp: skewed });
+    expect((await post(envelope(...img.blobPushes, img.push({ timestamp: "2026-01-01T00:00:00Z" })))).status).toBe(200);
+    const before = Date.now();
+    expect((await post(envelope(forged, drifting))).status).toBe(200);
+    const after = Date.now();
+    const stored = await db.query<{ id: string; ts: Date; clamped_from: Date | null }>(
+      "select id, ts, clamped_from from regstat.events where id in ($1, $2)", [forged.id, drifting.id]);
+    const byId = new Map(stored.map((e) => [e.id, e]));
+    const clamped = byId.get(forged.id)!;
+    expect(clamped.clamped_from!.toISOString()).toBe("2999-01-01T00:00:00.000Z");
+    expect(clamped.ts.getTime()).toBeGreaterThanOrEqual(before);
+    expect(clamped.ts.getTime()).toBeLessThanOrEqual(after);
+    expect(byId.get(drifting.id)).toMatchObject({ ts: new Date(skewed), clamped_from: null });
+    expect(metrics.clockAhead.get()).toBe(1);
+    // The state goes by the receipt time too: the tag was pulled now, not in 2999.
+    const [tag] = await db.query<{ pulled: Date }>("select pulled from regstat.tags where repository = $1 and tag = 'v1'", [repo]);
+    expect(tag!.pulled.getTime()).toBeLessThanOrEqual(Date.parse(skewed));
+    expect(tag!.pulled.getTime()).toBeGreaterThanOrEqual(before);
+    // Retention prunes it once its receipt day has expired (the drifting one a day later at most).
+    const pruned = await pruneExpired(db, { retentionMs: RETENTION, now: after + RETENTION + 2 * DAY });
+    expect(pruned.events).toBeGreaterThanOrEqual(2);
+    expect(await count(`select count(*)::int as n from regstat.events where repository = '${repo}'`)).toBe(0);
   });
 
   test("retention 0 keeps everything forever", async () => {
