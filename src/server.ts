@@ -10,7 +10,18 @@ import { startRetention } from "./retention/background.ts";
 import { startRegistryWork } from "./registry/background.ts";
 import { createRegistryContext } from "./registry/context.ts";
 
-export type Running = { url: URL; stop(): Promise<void> };
+export type Running = {
+  url: URL;
+  /**
+   * Refuses new connections and waits for the work in flight, up to `ms` if given; past it, cuts the
+   * connections still open. False if it had to cut.
+   */
+  drain(ms?: number): Promise<boolean>;
+  /** Closes the database: the embedded one's data directory is shut down cleanly and its lock released. */
+  close(): Promise<void>;
+  /** drain() without a bound, then close() */
+  stop(): Promise<void>;
+};
 
 /** Opens the database, migrates it, and serves; `stop` drains in-flight work and closes everything. */
 export async function startServer(config: Config, log: Logger): Promise<Running> {
@@ -39,16 +50,31 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
   const url = new URL(`${config.tlsCert ? "https" : "http"}://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${server.port}`);
   log.info("listening", { port: server.port, host: config.host });
 
-  return {
+  const running: Running = {
     url,
-    async stop() {
+    async drain(ms) {
       // A moment for connections the kernel has queued while a commit held the event loop (the embedded
       // database is synchronous) to be read; then refuse new ones and wait for the requests in flight.
       await Bun.sleep(100);
-      await server.stop();
-      await Promise.all([ingestor.idle(), retention.stop()]);
-      await background.stop();
-      await db.close();
+      const drained = (async () => {
+        await server.stop();
+        await Promise.all([ingestor.idle(), retention.stop()]);
+        await background.stop();
+        return true;
+      })();
+      if (ms === undefined) return drained;
+      let timer: Timer | undefined;
+      const overrun = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+      const finished = await Promise.race([drained, overrun]).finally(() => clearTimeout(timer));
+      // Whatever still runs is cut: its sender was not answered 200 and sends it again.
+      if (!finished) void server.stop(true);
+      return finished;
+    },
+    close: () => db.close(),
+    async stop() {
+      await running.drain();
+      await running.close();
     },
   };
+  return running;
 }

@@ -36,6 +36,7 @@ export function openPostgres(conn: string, extra: { max?: number } = {}): Db {
     ...on(sql),
     transaction: (fn, { readOnly } = {}) =>
       sql.begin(readOnly ? "read only" : "read write", (tx) => fn(on(tx))) as Promise<never>,
-    close: () => sql.end({ timeout: 5 }),
+    // Seconds a query still running may take before its connection is ended: a shutdown is bounded.
+    close: () => sql.end({ timeout: 1 }),
   };
 }

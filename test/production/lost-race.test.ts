@@ -12,6 +12,7 @@ import { createMetrics } from "../../src/metrics/metrics.ts";
 import { freshPostgresDatabase } from "../support/db.ts";
 import { digestOf, envelope, pushBlob } from "../support/events.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
+import { waitingOnEvents } from "../support/locks.ts";
 import { postgresServer } from "../support/postgres-cluster.ts";
 
 // A lost race is retried: another session makes a real deadlock with an ingest transaction, PostgreSQL
@@ -59,10 +60,3 @@ test("an ingest transaction that loses a deadlock is retried and stored; the con
   expect(metrics.databaseErrors.get({ kind: "conflict" })).toBe(1);
   expect(await db.query("select id from regstat.events")).toEqual([{ id: event.id }]);
 });
-
-/** Whether some session waits for a lock on the events table. */
-export async function waitingOnEvents(db: Db): Promise<boolean> {
-  const [row] = await db.query<{ waiting: number }>(
-    "select count(*)::int as waiting from pg_locks where not granted and relation = 'regstat.events'::regclass");
-  return row!.waiting > 0;
-}

@@ -5,6 +5,7 @@ import { testApp } from "../support/app.ts";
 import { dbKind, freshDb, testPgUrl } from "../support/db.ts";
 import { digestOf, envelope, image, pushBlob } from "../support/events.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
+import { stalledDelivery } from "../support/stalled-sender.ts";
 
 setDefaultTimeout(120_000);
 
@@ -37,21 +38,9 @@ function serve(args: string[] = []) {
   return { app, url, port, deliver };
 }
 
-/** A connection that sends a delivery's headers and one byte of its body, then nothing more. */
-async function stalled(port: number) {
-  let answer = "";
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: { data: (_s, data) => void (answer += data.toString()), error: () => {}, close: () => {} },
-  });
-  socket.write(`POST /events HTTP/1.1\r\nhost: x\r\ncontent-type: ${EVENTS_V1}\r\ncontent-length: 1000\r\n\r\n{`);
-  return { socket, answer: () => answer };
-}
-
 test("256 and more connections stalled after headers and one byte take no capacity from real deliveries", async () => {
   const { port, deliver } = serve();
-  const connections = await Promise.all(Array.from({ length: 300 }, () => stalled(port)));
+  const connections = await Promise.all(Array.from({ length: 300 }, () => stalledDelivery(port)));
   try {
     await Bun.sleep(200);
     for (let i = 0; i < 5; i++) expect(await deliver(`real ${i}`)).toMatchObject({ status: 200 });
@@ -63,7 +52,7 @@ test("256 and more connections stalled after headers and one byte take no capaci
 
 test("a body that does not arrive within --body-timeout is answered 408 and stores nothing", async () => {
   const { port } = serve(["--body-timeout", "300ms"]);
-  const connection = await stalled(port);
+  const connection = await stalledDelivery(port);
   for (let i = 0; i < 200 && !connection.answer(); i++) await Bun.sleep(25);
   connection.socket.end();
   expect(connection.answer()).toStartWith("HTTP/1.1 408");
