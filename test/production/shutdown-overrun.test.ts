@@ -52,7 +52,10 @@ describe("on PostgreSQL", () => {
       await new Promise<void>((resolve) => (release = resolve));
     });
     await lockTaken;
-    const delivery = deliver(regstat.url, blob("stuck")).then((r) => r.status, () => "cut");
+    const delivery = deliver(regstat.url, blob("stuck")).then(
+      (r) => r.status,
+      () => "cut",
+    );
     while (!(await waitingOnEvents(holder))) await Bun.sleep(50);
     const code = await regstat.kill("SIGTERM");
     const answered = await delivery;
