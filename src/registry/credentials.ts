@@ -41,7 +41,7 @@ export function normalizeHost(registry: string): string {
 const HELPER_CACHE_MS = 5 * 60_000;
 
 /** Reads a Docker `config.json` as the Docker CLI does. Secrets stay inside the returned store. */
-export async function loadDockerConfig(path: string): Promise<CredentialStore> {
+export async function loadDockerConfig(path: string, options: HelperOptions = {}): Promise<CredentialStore> {
   let raw: unknown;
   try {
     raw = JSON.parse(await Bun.file(path).text());
@@ -54,10 +54,10 @@ export async function loadDockerConfig(path: string): Promise<CredentialStore> {
     // Not the issue's message: it quotes the value found, which may be a password.
     throw new Error(`the Docker config ${path} is not valid at "${where}": expected ${result.issues[0].expected ?? "something else"}`);
   }
-  return credentialStore(result.output);
+  return credentialStore(result.output, options);
 }
 
-export function credentialStore(config: v.InferOutput<typeof DockerConfig>): CredentialStore {
+export function credentialStore(config: v.InferOutput<typeof DockerConfig>, options: HelperOptions = {}): CredentialStore {
   const auths = new Map<string, v.InferOutput<typeof AuthEntry>>();
   for (const [key, entry] of Object.entries(config.auths)) auths.set(normalizeHost(key), entry);
   const helpers = new Map(Object.entries(config.credHelpers).map(([k, name]) => [normalizeHost(k), name]));
@@ -67,7 +67,7 @@ export function credentialStore(config: v.InferOutput<typeof DockerConfig>): Cre
   const fromHelper = (host: string, helper: string) => {
     const hit = cache.get(host);
     if (hit && hit.until > Date.now()) return hit.credential;
-    const credential = runHelper(helper, host === DOCKER_HUB ? HUB_SERVER : host);
+    const credential = runHelper(helper, host === DOCKER_HUB ? HUB_SERVER : host, options.helperTimeoutMs ?? HELPER_TIMEOUT_MS);
     // Hosts come from the call-back policy, so few; bounded all the same.
     if (cache.size >= 256) cache.delete(cache.keys().next().value!);
     cache.set(host, { credential, until: Date.now() + HELPER_CACHE_MS });
@@ -105,6 +105,8 @@ function fromEntry(entry: v.InferOutput<typeof AuthEntry>): Credential | undefin
 }
 
 const HELPER_TIMEOUT_MS = 10_000;
+/** `helperTimeoutMs`: how long a credential helper may take (10 s unless a test says otherwise). */
+export type HelperOptions = { helperTimeoutMs?: number };
 // A helper answers a username and a secret: a token is a few kilobytes at most.
 const HELPER_OUTPUT_MAX_BYTES = 64 * 1024;
 
@@ -118,7 +120,7 @@ export function helperEnvironment(env: Record<string, string | undefined> = proc
 }
 
 /** `docker-credential-<name> get` with the server on stdin; "not found" is no credential, not an error. */
-async function runHelper(name: string, server: string): Promise<Credential | undefined> {
+async function runHelper(name: string, server: string, timeoutMs: number): Promise<Credential | undefined> {
   const program = `docker-credential-${name}`;
   const executable = Bun.which(program, { PATH: process.env.PATH ?? "" });
   if (!executable) throw new Error(`the credential helper ${program} is not on PATH`);
@@ -127,15 +129,23 @@ async function runHelper(name: string, server: string): Promise<Credential | und
     stdout: "pipe",
     stderr: "pipe",
     env: helperEnvironment(),
-    timeout: HELPER_TIMEOUT_MS,
-    killSignal: "SIGKILL",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    readCapped(new Response(proc.stdout), HELPER_OUTPUT_MAX_BYTES),
-    readCapped(new Response(proc.stderr), HELPER_OUTPUT_MAX_BYTES),
-    proc.exited,
-  ]);
-  if (proc.signalCode === "SIGKILL") throw new Error(`the credential helper ${program} did not answer within ${HELPER_TIMEOUT_MS / 1000} s`);
+  // One deadline for the helper and its output: a child it left behind may hold the pipes open long after.
+  let timer: Timer | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error(`the credential helper ${program} did not answer within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+  });
+  const [stdout, stderr, code] = await Promise.race([
+    Promise.all([
+      readCapped(new Response(proc.stdout), HELPER_OUTPUT_MAX_BYTES),
+      readCapped(new Response(proc.stderr), HELPER_OUTPUT_MAX_BYTES),
+      proc.exited,
+    ]),
+    deadline,
+  ]).finally(() => clearTimeout(timer));
   if (!stdout || !stderr) {
     proc.kill("SIGKILL");
     throw new Error(`the credential helper ${program} printed more than ${HELPER_OUTPUT_MAX_BYTES} bytes`);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDockerConfig, normalizeHost } from "../../src/registry/credentials.ts";
@@ -22,6 +22,7 @@ case "$server" in
   broken.example.com) echo 'oops helper-leaks-s3cret' >&2; exit 3 ;;
   env.example.com) printf '{"Username":"env","Secret":"%s"}' "$(env | cut -d= -f1 | tr '\n' ' ')" ;;
   loud.example.com) head -c 1000000 /dev/zero | tr '\0' x ;;
+  slow.example.com) sleep 60 & echo $! > "${dir}/slow-pid"; wait ;;
   *) echo "credentials not found in native keychain"; exit 1 ;;
 esac
 `,
@@ -105,6 +106,19 @@ describe("Docker config.json", () => {
       delete process.env.REGSTAT_WEBHOOK_TOKEN;
       delete process.env.PGPASSWORD;
     }
+  });
+
+  test("a helper that does not answer in time is killed, and its child still holding the pipes is not waited for", async () => {
+    const path = join(dir, "config-slow.json");
+    writeFileSync(path, JSON.stringify({ credHelpers: { "slow.example.com": "x" } }));
+    const s = await loadDockerConfig(path, { helperTimeoutMs: 500 });
+    const error = (await s.lookup("slow.example.com").catch((e: Error) => e)) as Error;
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toBe("the credential helper docker-credential-x did not answer within 0.5 s");
+    // The helper's `sleep 60`, which holds its stdout open, is still running: the answer did not wait for it.
+    const sleeper = Number(readFileSync(join(dir, "slow-pid"), "utf8"));
+    expect(() => process.kill(sleeper, 0)).not.toThrow();
+    process.kill(sleeper, "SIGKILL");
   });
 
   test("an invalid file is refused with where, not what", async () => {
