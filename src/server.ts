@@ -27,7 +27,7 @@ export type Running = {
 export async function startServer(config: Config, log: Logger): Promise<Running> {
   // First: it reads the settings' files (equiv-registries, Docker config), so a bad one stops the start here.
   const registry = await createRegistryContext(config, log);
-  const metrics = createMetrics();
+  const metrics = createMetrics({ namedRegistries: registry.policy.registries });
   const db = watchDatabase(await openDb(config), metrics, log);
   log.info("database", { kind: db.kind, ...(db.kind === "pglite" ? { dataDir: config.dataDir, created: db.created } : {}) });
   const applied = await migrate(db);

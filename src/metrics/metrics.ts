@@ -4,8 +4,13 @@ import type { Normalized } from "../ingest/normalize.ts";
 import { Counter, Gauge, Histogram, renderAll } from "./prometheus.ts";
 import type { RegistryState } from "./registry-state.ts";
 
-/** What regstat counts while it runs; one per process, rendered by GET /metrics. */
-export function createMetrics() {
+/**
+ * What regstat counts while it runs; one per process, rendered by GET /metrics. `namedRegistries`: the
+ * registries the operator named, whose series are always kept whatever a flood of forged hosts fills.
+ */
+export function createMetrics(options: { namedRegistries?: Iterable<string> } = {}) {
+  const named = new Set(options.namedRegistries ?? []);
+  const reserved = (labels: Record<string, string>) => labels.registry !== undefined && named.has(labels.registry);
   const events = new Counter(
     "regstat_events_total",
     "Notification events received, by action and outcome (stored, duplicate, dead_lettered).",
@@ -25,6 +30,7 @@ export function createMetrics() {
   const lastEvent = new Gauge(
     "regstat_last_event_timestamp_seconds",
     "When this process last received an event from the registry (Unix time), by registry.",
+    { reserved, evictStalest: true },
   );
   const fetchJobs = new Gauge(
     "regstat_fetch_jobs",
@@ -44,21 +50,24 @@ export function createMetrics() {
     "regstat_storage_bytes",
     "Bytes the registry holds, as the storage report answers them, by kind: deduplicated (each blob and manifest once), summed (every tagged image alone), orphaned (blobs no live manifest references), untagged (manifests no tag reaches and the blobs only they use).",
   );
-  const repositories = new Gauge("regstat_registry_repositories", "Repositories holding a live manifest, by registry.");
-  const images = new Gauge("regstat_registry_images", "Distinct manifests live tags point at, by registry.");
-  const tags = new Gauge("regstat_registry_tags", "Live tags, by registry.");
+  const repositories = new Gauge("regstat_registry_repositories", "Repositories holding a live manifest, by registry.", { reserved });
+  const images = new Gauge("regstat_registry_images", "Distinct manifests live tags point at, by registry.", { reserved });
+  const tags = new Gauge("regstat_registry_tags", "Live tags, by registry.", { reserved });
   const staleTags = new Gauge(
     "regstat_registry_tags_not_pulled",
     "Live tags not pulled (GET) for `days` days, a never-pulled tag counted from its push (the not-pulled report's rows), by registry.",
+    { reserved },
   );
   const registryRestarts = new Counter(
     "regstat_registry_restarts_total",
     "Registry processes seen with a new instance id, by registry: each restart lost the events it had not delivered.",
+    reserved,
   );
   const state = [storageBytes, repositories, images, tags, staleTags];
   const families = [events, deadLetters, rejected, webhookSeconds, requests, databaseErrors, databaseUp, lastEvent, fetchJobs, pruned, clockAhead, registryRestarts, ...state];
 
   return {
+    namedRegistries: [...named],
     events,
     deadLetters,
     rejected,

@@ -11,12 +11,15 @@ const formatLabels = (labels: Labels) => {
 };
 const formatNumber = (n: number) => (Number.isFinite(n) ? String(n) : n > 0 ? "+Inf" : n < 0 ? "-Inf" : "NaN");
 
+/** Label sets always kept, outside the cap: the registries the operator named, say. */
+export type Reserved = (labels: Labels) => boolean;
+
 abstract class Family {
   constructor(
     readonly name: string,
     readonly help: string,
     readonly type: "counter" | "gauge" | "histogram",
-    /** past this many label sets new ones are dropped, so no input can grow the page without bound */
+    /** past this many label sets (reserved ones aside) new ones are dropped, so no input can grow the page without bound */
     readonly maxSeries = 200,
   ) {}
   abstract samples(): string[];
@@ -26,11 +29,29 @@ abstract class Family {
 }
 
 class Series extends Family {
-  protected values = new Map<string, { labels: Labels; value: number }>();
-  protected entry(labels: Labels) {
+  protected values = new Map<string, { labels: Labels; value: number; reserved: boolean }>();
+  #unreserved = 0;
+  constructor(name: string, help: string, type: "counter" | "gauge", readonly reserved: Reserved = () => false) {
+    super(name, help, type);
+  }
+  /** The entry for these labels; a new one past the cap is dropped, or takes the place of the stalest if `evict`. */
+  protected entry(labels: Labels, evict = false) {
     const key = formatLabels(labels);
-    let entry = this.values.get(key);
-    if (!entry && this.values.size < this.maxSeries) this.values.set(key, (entry = { labels, value: 0 }));
+    const found = this.values.get(key);
+    if (found) return found;
+    const reserved = this.reserved(labels);
+    if (!reserved && this.#unreserved >= this.maxSeries) {
+      if (!evict) return undefined;
+      for (const [k, e] of this.values) {
+        if (e.reserved) continue;
+        this.values.delete(k);
+        this.#unreserved--;
+        break;
+      }
+    }
+    const entry = { labels, value: 0, reserved };
+    this.values.set(key, entry);
+    if (!reserved) this.#unreserved++;
     return entry;
   }
   get(labels: Labels = {}) {
@@ -39,11 +60,15 @@ class Series extends Family {
   samples() {
     return [...this.values.values()].map(({ labels, value }) => `${this.name}${formatLabels(labels)} ${formatNumber(value)}`);
   }
+  clear() {
+    this.values.clear();
+    this.#unreserved = 0;
+  }
 }
 
 export class Counter extends Series {
-  constructor(name: string, help: string) {
-    super(name, help, "counter");
+  constructor(name: string, help: string, reserved?: Reserved) {
+    super(name, help, "counter", reserved);
   }
   inc(labels: Labels = {}, by = 1) {
     const entry = this.entry(labels);
@@ -51,16 +76,26 @@ export class Counter extends Series {
   }
 }
 
+/**
+ * With `evictStalest`, a new label set past the cap replaces the one set longest ago (a gauge's series may come
+ * and go; a counter's may not): a flood of strangers cannot keep a real series out for longer than until it is set again.
+ */
 export class Gauge extends Series {
-  constructor(name: string, help: string) {
-    super(name, help, "gauge");
+  constructor(name: string, help: string, options: { reserved?: Reserved; evictStalest?: boolean } = {}) {
+    super(name, help, "gauge", options.reserved);
+    this.evictStalest = options.evictStalest ?? false;
   }
+  private readonly evictStalest: boolean;
   set(labels: Labels, value: number) {
-    const entry = this.entry(labels);
-    if (entry) entry.value = value;
-  }
-  clear() {
-    this.values.clear();
+    const entry = this.entry(labels, this.evictStalest);
+    if (!entry) return;
+    entry.value = value;
+    if (this.evictStalest) {
+      // Kept in the order they were last set: the stalest first.
+      const key = formatLabels(labels);
+      this.values.delete(key);
+      this.values.set(key, entry);
+    }
   }
 }
 

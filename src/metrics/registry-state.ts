@@ -2,7 +2,10 @@ import type { Db } from "../db/db.ts";
 import { runReport, type Row } from "../reports/run.ts";
 import { queries } from "../sql.ts";
 
-/** Registries on /metrics: the first this many by name, so a flood of hosts cannot grow the page without end. */
+/**
+ * Registries on /metrics: the first this many by name, so a flood of hosts cannot grow the page without end,
+ * and every registry the operator named besides, wherever its name sorts.
+ */
 export const METRICS_REGISTRIES = 100;
 
 export type RegistryState = {
@@ -12,11 +15,14 @@ export type RegistryState = {
 };
 
 /** What /metrics says about the registry's contents, read at scrape time from the reports themselves. */
-export async function readRegistryState(db: Db): Promise<RegistryState> {
-  const [storage, registries, stale] = await Promise.all([
+export async function readRegistryState(db: Db, named: string[] = []): Promise<RegistryState> {
+  const [storage, page, stale, ...namedRows] = await Promise.all([
     runReport(db, "storage", {}),
     runReport(db, "registries", { limit: String(METRICS_REGISTRIES) }),
     db.query<{ registry: string; not_pulled_30d: number; not_pulled_90d: number }>(queries.countStaleTags),
+    ...named.map((registry) => runReport(db, "registries", { registry })),
   ]);
-  return { storage: storage.rows[0] ?? {}, registries: registries.rows, stale: new Map(stale.map((r) => [r.registry, r])) };
+  const registries = new Map(page.rows.map((r) => [String(r.registry), r]));
+  for (const row of namedRows.flatMap((answer) => answer.rows)) registries.set(String(row.registry), row);
+  return { storage: storage.rows[0] ?? {}, registries: [...registries.values()], stale: new Map(stale.map((r) => [r.registry, r])) };
 }

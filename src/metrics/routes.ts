@@ -18,7 +18,7 @@ export function metricsRoutes(deps: { db: Db; metrics: Metrics; timeoutMs: numbe
     let timer: Timer | undefined;
     const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, deps.timeoutMs)));
     const read = await Promise.race([
-      Promise.all([db.query<FetchCounts>(queries.countFetchJobs), readRegistryState(db)]).catch(() => undefined),
+      Promise.all([db.query<FetchCounts>(queries.countFetchJobs), readRegistryState(db, metrics.namedRegistries)]).catch(() => undefined),
       timeout,
     ]).finally(() => clearTimeout(timer));
     metrics.databaseUp.set({}, read ? 1 : 0);

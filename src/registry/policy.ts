@@ -11,6 +11,8 @@ export interface RegistryPolicy {
   allows(url: URL): boolean;
   /** No registry is named: regstat calls nothing back. */
   readonly closed: boolean;
+  /** The named registries, as events name them (through the equivalent-registries file). */
+  readonly registries: string[];
 }
 
 export const closedWarning =
@@ -52,6 +54,7 @@ export function createPolicy(options: {
 
   return {
     closed,
+    registries: [...new Set([...origins.values()].map((origin) => options.names(new URL(origin).host)))],
     originFor({ registry, url }) {
       if (url) {
         try {

@@ -17,10 +17,10 @@ let db: Db;
 beforeAll(async () => (db = await freshDb()));
 afterAll(() => db.close());
 
-function setup(args: string[] = []) {
+function setup(args: string[] = [], namedRegistries: string[] = []) {
   const lines: string[] = [];
   const log = createLogger({ json: true, sink: (line) => lines.push(line) });
-  const metrics = createMetrics();
+  const metrics = createMetrics({ namedRegistries });
   const watched = watchDatabase(db, metrics, log);
   const { config } = parseConfig(args, {});
   const app = createApp({ db: watched, ingestor: new Ingestor(watched, log), names: registryNames(), config, log, metrics });
@@ -130,12 +130,27 @@ describe("GET /metrics", () => {
     expect((await post(envelope(pushBlob({ repository: "m/x", digest: digestOf("x") })))).status).toBe(200);
   });
 
-  test("a stranger's label values are bounded: a flood of registry names adds at most 200 series", async () => {
-    const { post, scrape } = setup();
-    const events = Array.from({ length: 300 }, (_, i) => pushBlob({ repository: "m/hosts", digest: digestOf(`h${i}`), host: `host-${i}.example` }));
-    expect((await post(envelope(...events))).status).toBe(200);
+  test("a flood of forged registry names adds at most 200 series, and real registries are still recorded", async () => {
+    // registry.test:5000 is named by the operator; late.example is not, and sends after the flood.
+    const { post, scrape } = setup([], ["registry.test:5000"]);
+    const img = image("metrics-named", { repository: "m/named", tag: "v1" });
+    expect((await post(envelope(...img.blobPushes, img.push()))).status).toBe(200);
+    const forged = Array.from({ length: 300 }, (_, i) => pushBlob({ repository: "m/hosts", digest: digestOf(`h${i}`), host: `host-${i}.example` }));
+    expect((await post(envelope(...forged))).status).toBe(200);
+    expect((await post(envelope(pullManifest({ repository: "m/named", digest: img.digest, tag: "v1" })))).status).toBe(200);
+    expect((await post(envelope(pushBlob({ repository: "m/late", digest: digestOf("late"), host: "late.example" })))).status).toBe(200);
     const m = await scrape();
-    expect([...m.keys()].filter((k) => k.startsWith("regstat_last_event_timestamp_seconds")).length).toBe(200);
+    const series = (name: string) => [...m.keys()].filter((k) => k.startsWith(`${name}{`));
+    const lastEvent = series("regstat_last_event_timestamp_seconds");
+    // 200 others at most, the named registry besides; the newest unnamed one took the stalest forged one's place.
+    expect(lastEvent.length).toBe(201);
+    expect(lastEvent).toContain('regstat_last_event_timestamp_seconds{registry="registry.test:5000"}');
+    expect(lastEvent).toContain('regstat_last_event_timestamp_seconds{registry="late.example"}');
+    expect(lastEvent).not.toContain('regstat_last_event_timestamp_seconds{registry="host-0.example"}');
+    // The registry's contents: the first 100 registries by name (the forged host-* sort first), and the named one.
+    const tags = series("regstat_registry_tags");
+    expect(tags.length).toBe(101);
+    expect(m.get('regstat_registry_tags{registry="registry.test:5000"}')).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -24,6 +24,8 @@ test("only configured registries are called back, at the operator's scheme", () 
   expect(at(null, "registry.example.com")).toBe("https://registry.example.com");
   expect(at(null, "unknown")).toBeUndefined();
   expect(policy.closed).toBe(false);
+  // As events name them, for the metrics that always keep these registries' series.
+  expect(policy.registries.sort()).toEqual(["creds.example.com", "insecure.example.com:5000", "plain.example.com:5000", "registry.example.com"]);
 });
 
 test("redirects may go to a named host, over http only where the operator wrote http", () => {
