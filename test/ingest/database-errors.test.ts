@@ -1,10 +1,12 @@
-import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { refusalCause } from "../../src/db/db.ts";
+import { migrate } from "../../src/db/migrate.ts";
 import { openPostgres } from "../../src/db/postgres.ts";
 import { createLogger } from "../../src/log.ts";
 import { testApp } from "../support/app.ts";
-import { dbKind, freshDb, testPgUrl } from "../support/db.ts";
+import { dbKind, freshDb, freshPostgresDatabase, testPgUrl } from "../support/db.ts";
+import { postgresServer } from "../support/postgres-cluster.ts";
 import { digestOf, envelope, pullBlob, pushBlob } from "../support/events.ts";
 
 setDefaultTimeout(60_000);
@@ -143,53 +145,84 @@ describe("real causes", () => {
   });
 });
 
-// PGlite has neither: it runs no timer inside a statement and has one backend.
-describe.if(dbKind === "postgres")("on PostgreSQL: a statement timeout and a cancelled backend", () => {
+// PGlite has neither: it runs no timer inside a statement and has one backend. So these run on the tests'
+// PostgreSQL, or a throwaway one, in every run.
+describe("on PostgreSQL: a statement timeout and a cancelled backend", () => {
+  let server: Awaited<ReturnType<typeof postgresServer>>;
+  let database: Awaited<ReturnType<typeof freshPostgresDatabase>>;
+  let pg: Db;
+  beforeAll(async () => (server = await postgresServer()));
+  afterAll(() => server.stop());
+  beforeEach(async () => {
+    database = await freshPostgresDatabase(server.url);
+    pg = openPostgres(database.url);
+    await migrate(pg);
+  });
+  afterEach(async () => {
+    await pg.close();
+    await database.drop();
+  });
+  const deadLetters = async () => (await pg.query<{ n: number }>("select count(*)::int as n from regstat.dead_letters"))[0]!.n;
+
   async function lockedEvents() {
-    const holder = openPostgres(await urlOf(), { max: 1 });
+    const holder = openPostgres(database.url, { max: 1 });
     let release = () => {};
+    let locked = () => {};
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
     const held = holder.transaction(async (tx) => {
       await tx.exec("lock table regstat.events in access exclusive mode");
+      locked();
       await new Promise<void>((resolve) => (release = resolve));
     });
-    await Bun.sleep(100);
-    return { release: async () => { release(); await held; await holder.close(); } };
+    await lockTaken;
+    return {
+      release: async () => {
+        release();
+        await held;
+        await holder.close();
+      },
+    };
   }
 
   test("57014 from statement_timeout answers 503", async () => {
-    await db.exec("do $$ begin execute format('alter database %I set statement_timeout = 300', current_database()); end $$");
-    const timed = openPostgres(await urlOf());
+    await pg.exec("do $$ begin execute format('alter database %I set statement_timeout = 300', current_database()); end $$");
+    const timed = openPostgres(database.url);
     const lock = await lockedEvents();
     try {
       const answer = await post(testApp(timed, { args }), envelope(pushBlob({ repository: "demo/app", digest: digestOf("timeout") })));
       expect(answer.status).toBe(503);
+      expect(answer.body.error.code).toBe("database_error");
     } finally {
       await lock.release();
       await timed.close();
     }
-    expect(await count("dead_letters")).toBe(0);
+    expect(await deadLetters()).toBe(0);
   });
 
   test("57014 from pg_cancel_backend answers 503", async () => {
     const lock = await lockedEvents();
     try {
-      const pending = post(testApp(db, { args }), envelope(pushBlob({ repository: "demo/app", digest: digestOf("cancel") })));
-      const admin = openPostgres(await urlOf(), { max: 1 });
+      const pending = post(testApp(pg, { args }), envelope(pushBlob({ repository: "demo/app", digest: digestOf("cancel") })));
+      const admin = openPostgres(database.url, { max: 1 });
       let cancelled = false;
       for (let i = 0; i < 200 && !cancelled; i++) {
-        const rows = await admin.query<{ ok: boolean }>(
-          "select pg_cancel_backend(pid) as ok from pg_stat_activity where application_name = 'regstat' and wait_event_type = 'Lock' and datname = current_database()",
-        ).catch(() => []);
+        const rows = await admin
+          .query<{ ok: boolean }>(
+            "select pg_cancel_backend(pid) as ok from pg_stat_activity where application_name = 'regstat' and wait_event_type = 'Lock' and datname = current_database()",
+          )
+          .catch(() => []);
         cancelled = rows.some((r) => r.ok);
         if (!cancelled) await Bun.sleep(25);
       }
       await admin.close();
       expect(cancelled).toBe(true);
-      expect((await pending).status).toBe(503);
+      const answer = await pending;
+      expect(answer.status).toBe(503);
+      expect(answer.body.error.code).toBe("database_error");
     } finally {
       await lock.release();
     }
-    expect(await count("dead_letters")).toBe(0);
+    expect(await deadLetters()).toBe(0);
   });
 });
 

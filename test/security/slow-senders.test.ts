@@ -1,8 +1,10 @@
-import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
+import { migrate } from "../../src/db/migrate.ts";
 import { openPostgres } from "../../src/db/postgres.ts";
 import { testApp } from "../support/app.ts";
-import { dbKind, freshDb, testPgUrl } from "../support/db.ts";
+import { freshDb, freshPostgresDatabase } from "../support/db.ts";
+import { postgresServer } from "../support/postgres-cluster.ts";
 import { digestOf, envelope, image, pushBlob } from "../support/events.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
 import { stalledDelivery } from "../support/stalled-sender.ts";
@@ -20,9 +22,9 @@ afterEach(async () => {
   await db.close();
 });
 
-/** The real app behind a real HTTP server, as regstat serves it. */
-function serve(args: string[] = []) {
-  const app = testApp(db, { args });
+/** The real app behind a real HTTP server, as regstat serves it, on the test's database or another. */
+function serve(args: string[] = [], on: Db = db) {
+  const app = testApp(on, { args });
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.app.fetch });
   const port = server.port!;
   servers.push(server);
@@ -92,22 +94,40 @@ test("reports hammered from many clients: every webhook delivery still answers 2
   expect([...statuses.keys()].filter((s) => s !== 200 && s !== 503)).toEqual([]);
 });
 
-// PGlite cannot interrupt a statement, nor has a second connection to hold a lock with.
-describe.if(dbKind === "postgres")("on PostgreSQL", () => {
+// PGlite cannot interrupt a statement, nor has a second connection to hold a lock with: this runs on the
+// tests' PostgreSQL, or a throwaway one, in every run.
+describe("on PostgreSQL", () => {
+  let server: Awaited<ReturnType<typeof postgresServer>>;
+  let database: Awaited<ReturnType<typeof freshPostgresDatabase>>;
+  let pg: Db;
+  beforeAll(async () => {
+    server = await postgresServer();
+    database = await freshPostgresDatabase(server.url);
+    pg = openPostgres(database.url);
+    await migrate(pg);
+  });
+  afterAll(async () => {
+    await pg.close();
+    await database.drop();
+    await server.stop();
+  });
+
   test("a report past --report-timeout answers 503; past 4 running and 16 waiting a moment, 503 busy; the webhook answers meanwhile", async () => {
-    const { url, deliver } = serve(["--report-timeout", "1s"]);
-    const name = (await db.query<{ d: string }>("select current_database() as d"))[0]!.d;
-    const holderUrl = new URL(testPgUrl!);
-    holderUrl.pathname = `/${name}`;
-    const holder = openPostgres(holderUrl.toString(), { max: 1 });
+    const { url, deliver } = serve(["--report-timeout", "1s"], pg);
+    const holder = openPostgres(database.url, { max: 1 });
     let release = () => {};
+    let locked = () => {};
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
     const held = holder.transaction(async (tx) => {
       await tx.exec("lock table regstat.tags in access exclusive mode");
+      locked();
       await new Promise<void>((resolve) => (release = resolve));
     });
-    await Bun.sleep(100);
+    await lockTaken;
     try {
-      const answers = Array.from({ length: 30 }, () => fetch(`${url}/reports/images`).then(async (r) => ({ status: r.status, body: await r.json() as any })));
+      const answers = Array.from({ length: 30 }, () =>
+        fetch(`${url}/reports/images`).then(async (r) => ({ status: r.status, body: (await r.json()) as any })),
+      );
       // Webhook deliveries touch no tag: they are not behind the lock, nor behind the reports.
       expect(await deliver("during the reports")).toMatchObject({ status: 200 });
       const all = await Promise.all(answers);
