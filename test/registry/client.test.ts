@@ -161,6 +161,15 @@ describe("authentication", () => {
     }
   });
 
+  test("the token cache holds 1024 scopes at most: past that the oldest goes", () => {
+    const tokens = new TokenCache();
+    const later = { value: "", expiresAt: Date.now() + 3_600_000 };
+    for (let i = 0; i <= 1024; i++) tokens.set(`scope-${i}`, { ...later, value: `t${i}` });
+    expect(tokens.get("scope-0")).toBeUndefined();
+    expect(tokens.get("scope-1")).toBe("t1");
+    expect(tokens.get("scope-1024")).toBe("t1024");
+  });
+
   test("an identity token is exchanged as an OAuth2 refresh token", async () => {
     const server = fakeServer((req, url, seen) => {
       if (url.pathname === "/token") {
