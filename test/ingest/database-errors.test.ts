@@ -6,6 +6,7 @@ import { openPostgres } from "../../src/db/postgres.ts";
 import { createLogger } from "../../src/log.ts";
 import { testApp } from "../support/app.ts";
 import { dbKind, freshDb, freshPostgresDatabase, testPgUrl } from "../support/db.ts";
+import { holdTableLock } from "../support/locks.ts";
 import { postgresServer } from "../support/postgres-cluster.ts";
 import { digestOf, envelope, pullBlob, pushBlob } from "../support/events.ts";
 
@@ -164,25 +165,7 @@ describe("on PostgreSQL: a statement timeout and a cancelled backend", () => {
   });
   const deadLetters = async () => (await pg.query<{ n: number }>("select count(*)::int as n from regstat.dead_letters"))[0]!.n;
 
-  async function lockedEvents() {
-    const holder = openPostgres(database.url, { max: 1 });
-    let release = () => {};
-    let locked = () => {};
-    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-    const held = holder.transaction(async (tx) => {
-      await tx.exec("lock table regstat.events in access exclusive mode");
-      locked();
-      await new Promise<void>((resolve) => (release = resolve));
-    });
-    await lockTaken;
-    return {
-      release: async () => {
-        release();
-        await held;
-        await holder.close();
-      },
-    };
-  }
+  const lockedEvents = () => holdTableLock(database.url, "regstat.events");
 
   test("57014 from statement_timeout answers 503", async () => {
     await pg.exec("do $$ begin execute format('alter database %I set statement_timeout = 300', current_database()); end $$");

@@ -2,14 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Db } from "../../src/db/db.ts";
-import { migrate } from "../../src/db/migrate.ts";
-import { openPostgres } from "../../src/db/postgres.ts";
-import { freshPostgresDatabase } from "../support/db.ts";
+import { migratedPostgres } from "../support/db.ts";
 import { digestOf, envelope, pushBlob } from "../support/events.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
-import { waitingOnEvents } from "../support/locks.ts";
-import { postgresServer } from "../support/postgres-cluster.ts";
+import { holdTableLock, waitingOnEvents } from "../support/locks.ts";
 import { regstatProcess } from "../support/regstat-process.ts";
 import { stalledDelivery } from "../support/stalled-sender.ts";
 
@@ -24,49 +20,29 @@ const messages = (log: string[]) => log.filter(Boolean).map((l) => JSON.parse(l)
 
 describe("on PostgreSQL", () => {
   // The lock needs a second session: the tests' own PostgreSQL, or a throwaway one.
-  let server: Awaited<ReturnType<typeof postgresServer>>;
-  let database: Awaited<ReturnType<typeof freshPostgresDatabase>>;
-  let holder: Db;
-  beforeAll(async () => {
-    server = await postgresServer();
-    database = await freshPostgresDatabase(server.url);
-    holder = openPostgres(database.url, { max: 2 });
-    await migrate(holder);
-  });
-  afterAll(async () => {
-    await holder.close();
-    await database.drop();
-    await server.stop();
-  });
+  let database: Awaited<ReturnType<typeof migratedPostgres>>;
+  beforeAll(async () => (database = await migratedPostgres({ max: 2 })));
+  afterAll(() => database.close());
 
   test("a delivery stuck behind another session's lock is cut: not acknowledged, nothing of it stored, exit 1", async () => {
     // No retention pass: only the delivery waits on the events table.
     const regstat = regstatProcess(["--pg-conn-str", database.url, "--db-timeout", "60s", "--event-retention", "0"]);
     await regstat.start();
-    let release = () => {};
-    let locked = () => {};
-    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-    const held = holder.transaction(async (tx) => {
-      await tx.query("lock table regstat.events in access exclusive mode");
-      locked();
-      await new Promise<void>((resolve) => (release = resolve));
-    });
-    await lockTaken;
+    const lock = await holdTableLock(database.url, "regstat.events");
     const delivery = deliver(regstat.url, blob("stuck")).then(
       (r) => r.status,
       () => "cut",
     );
-    while (!(await waitingOnEvents(holder))) await Bun.sleep(50);
+    while (!(await waitingOnEvents(database.db))) await Bun.sleep(50);
     const code = await regstat.kill("SIGTERM");
     const answered = await delivery;
-    release();
-    await held;
+    await lock.release();
     expect(code).toBe(1);
     expect(answered).not.toBe(200);
     expect(messages(regstat.log)).toContainEqual(expect.objectContaining({ level: "error", msg: OVERRUN }));
     expect(messages(regstat.log).map((m) => m.msg)).not.toContain("stopped");
     // Its transaction went with its connection: the registry resends the event, and it is stored then.
-    expect(await holder.query("select id from regstat.events")).toEqual([]);
+    expect(await database.db.query("select id from regstat.events")).toEqual([]);
   }, 120_000);
 });
 

@@ -1,10 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
-import { migrate } from "../../src/db/migrate.ts";
-import { openPostgres } from "../../src/db/postgres.ts";
 import { testApp } from "../support/app.ts";
-import { freshDb, freshPostgresDatabase } from "../support/db.ts";
-import { postgresServer } from "../support/postgres-cluster.ts";
+import { freshDb, migratedPostgres } from "../support/db.ts";
+import { holdTableLock } from "../support/locks.ts";
 import { digestOf, envelope, image, pushBlob } from "../support/events.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
 import { stalledDelivery } from "../support/stalled-sender.ts";
@@ -97,33 +95,13 @@ test("reports hammered from many clients: every webhook delivery still answers 2
 // PGlite cannot interrupt a statement, nor has a second connection to hold a lock with: this runs on the
 // tests' PostgreSQL, or a throwaway one, in every run.
 describe("on PostgreSQL", () => {
-  let server: Awaited<ReturnType<typeof postgresServer>>;
-  let database: Awaited<ReturnType<typeof freshPostgresDatabase>>;
-  let pg: Db;
-  beforeAll(async () => {
-    server = await postgresServer();
-    database = await freshPostgresDatabase(server.url);
-    pg = openPostgres(database.url);
-    await migrate(pg);
-  });
-  afterAll(async () => {
-    await pg.close();
-    await database.drop();
-    await server.stop();
-  });
+  let database: Awaited<ReturnType<typeof migratedPostgres>>;
+  beforeAll(async () => (database = await migratedPostgres()));
+  afterAll(() => database.close());
 
   test("a report past --report-timeout answers 503; past 4 running and 16 waiting a moment, 503 busy; the webhook answers meanwhile", async () => {
-    const { url, deliver } = serve(["--report-timeout", "1s"], pg);
-    const holder = openPostgres(database.url, { max: 1 });
-    let release = () => {};
-    let locked = () => {};
-    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-    const held = holder.transaction(async (tx) => {
-      await tx.exec("lock table regstat.tags in access exclusive mode");
-      locked();
-      await new Promise<void>((resolve) => (release = resolve));
-    });
-    await lockTaken;
+    const { url, deliver } = serve(["--report-timeout", "1s"], database.db);
+    const lock = await holdTableLock(database.url, "regstat.tags");
     try {
       const answers = Array.from({ length: 30 }, () =>
         fetch(`${url}/reports/images`).then(async (r) => ({ status: r.status, body: (await r.json()) as any })),
@@ -138,9 +116,7 @@ describe("on PostgreSQL", () => {
       expect(late).toBeGreaterThanOrEqual(4);
       expect(busy + late).toBe(30);
     } finally {
-      release();
-      await held;
-      await holder.close();
+      await lock.release();
     }
     expect((await fetch(`${url}/reports/images`)).status).toBe(200);
   });

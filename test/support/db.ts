@@ -5,6 +5,7 @@ import type { Db } from "../../src/db/db.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { openPglite } from "../../src/db/pglite.ts";
 import { openPostgres } from "../../src/db/postgres.ts";
+import { postgresServer } from "./postgres-cluster.ts";
 
 /**
  * The database a test runs on: a real PostgreSQL when REGSTAT_TEST_PG names one (a postgres:// URL of a
@@ -69,6 +70,27 @@ export async function commandDatabase(label: string) {
     async drop() {
       await drop();
       if (!testPgUrl) rmSync(args[1]!, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A migrated database on a real PostgreSQL in every run, for what PGlite cannot do (a second session, a
+ * statement timeout): on the tests' PostgreSQL when there is one, else on a throwaway cluster. `close()`
+ * drops it and stops that cluster.
+ */
+export async function migratedPostgres(options: { max?: number } = {}) {
+  const server = await postgresServer();
+  const database = await freshPostgresDatabase(server.url);
+  const db = openPostgres(database.url, options);
+  await migrate(db);
+  return {
+    url: database.url,
+    db,
+    async close() {
+      await db.close();
+      await database.drop();
+      await server.stop();
     },
   };
 }
