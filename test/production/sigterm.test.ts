@@ -13,13 +13,16 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const ENVELOPES = 6;
-const EVENTS = 1000;
+// Three envelopes of 700 events make two groups (a group holds up to 2000 events). The signal
+// comes when the first is answered, so at most 1400 events are left to drain: seconds even on a loaded
+// machine, well inside the 8.5 s after which shutdown cuts the work in flight and exits 1.
+const ENVELOPES = 3;
+const EVENTS = 700;
 
 // The factories' events are from early 2026: kept forever here, so the second run sees all of them.
 const args = ["--data-dir", dataDir, "--event-retention", "0"];
 
-test("SIGTERM: answers what is in flight, closes the database, exits 0 within 10 s", async () => {
+test("SIGTERM: answers what is in flight, closes the database, exits 0", async () => {
   const regstat = regstatProcess(args);
   started.push(regstat);
   await regstat.start();
@@ -33,7 +36,7 @@ test("SIGTERM: answers what is in flight, closes the database, exits 0 within 10
     return fetch(`${regstat.url}/events`, { method: "POST", headers: { "content-type": EVENTS_V1 }, body: JSON.stringify(envelope(...events)) })
       .then(async (r) => answered.push({ status: r.status, at: performance.now(), ...((await r.json()) as { stored?: number }) }));
   });
-  await Bun.sleep(100);
+  while (!answered.length) await Bun.sleep(5);
   const signalled = performance.now();
   const code = await regstat.kill("SIGTERM");
   const exitedAfter = performance.now() - signalled;
