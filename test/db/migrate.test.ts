@@ -11,12 +11,15 @@ describe("upgrading a database an earlier regstat filled", () => {
   test("migration 11 computes the live figures once, and they check clean", async () => {
     const db = await freshDb({ migrated: false });
     try {
-      await migrate(db, migrations.filter((m) => m.version <= 10));
+      // The schema before migration 11's live figures; today's ingest fills it, so it also has what today's
+      // ingest writes and those figures do not read (000015's events.clamped_from).
+      const earlier = migrations.filter((m) => m.version <= 10 || m.version === 15);
+      await migrate(db, earlier);
       const { post } = testApp(db);
       for (const request of await allFixtures()) {
         expect((await post(request.body, { "content-type": request.headers["content-type"]! })).status).toBe(200);
       }
-      expect(await migrate(db)).toEqual(migrations.filter((m) => m.version > 10).map((m) => m.version));
+      expect(await migrate(db)).toEqual(migrations.filter((m) => !earlier.includes(m)).map((m) => m.version));
       await expectConsistent(db);
       expect(await db.query("select count(*)::int as n from regstat.missing_blobs where repository = 'other/app'")).toEqual([{ n: 1 }]);
     } finally {
