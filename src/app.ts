@@ -17,7 +17,7 @@ import { reportRoutes } from "./reports/routes.ts";
 import { bearerAuth, TOKEN_COOKIE } from "./security/bearer.ts";
 import { watchRestarts } from "./sources/restarts.ts";
 import { loadTokens, type Tokens } from "./security/tokens.ts";
-import { webhookRoutes } from "./webhook/routes.ts";
+import { WEBHOOK_PATHS, webhookRoutes } from "./webhook/routes.ts";
 
 const withTimeout = <T>(work: Promise<T>, ms: number) =>
   Promise.race([work, Bun.sleep(ms).then(() => Promise.reject(new Error("timed out")))]);
@@ -51,7 +51,7 @@ export function createApp(deps: AppDeps) {
   const rules = { names: deps.names, pulls: pullCounting(config.ignorePullsFrom) };
   const observeSources = watchRestarts({ db: deps.db, log, metrics, onRestart: deps.onRegistryRestart });
   app.use(requestLog(log, metrics));
-  app.on("POST", ["/", "/events"], webhookGuard);
+  app.on("POST", WEBHOOK_PATHS, webhookGuard);
   app.use("/reports/*", reportsGuard);
   app.route("/", metricsRoutes({ db: deps.db, metrics, timeoutMs: config.dbTimeout, guard: reportsGuard }));
 
@@ -84,12 +84,17 @@ export function createApp(deps: AppDeps) {
       maxEvents: config.maxEvents,
       dbTimeout: config.dbTimeout,
       bodyTimeout: config.bodyTimeout,
-      onOutcome: async (outcome, batch) => {
-        metrics.recordOutcome(outcome, batch);
-        if (outcome.stored && batch.events.some((e) => e.kind === "manifest" && e.refs === null)) deps.onFetchQueued?.();
+      onOutcome: async (outcome) => {
+        const now = Date.now() / 1000;
+        for (const e of outcome.events) {
+          metrics.events.inc({ action: e.action, outcome: e.result });
+          if (e.cause) metrics.deadLetters.inc({ cause: e.cause });
+          if (e.registry) metrics.lastEvent.set({ registry: e.registry }, now);
+        }
+        for (const e of outcome.storedEvents) if (e.clamped_from) metrics.clockAhead.inc();
+        if (outcome.fetchQueued) deps.onFetchQueued?.();
         // only what was stored: a redelivered id is a no-op, whatever source it names now
-        const stored = new Set(outcome.storedIds);
-        await observeSources(batch.events.filter((e) => stored.has(e.id)));
+        await observeSources(outcome.storedEvents);
       },
     }),
   );

@@ -13,7 +13,8 @@ type Step = (run: Event[]) => Statement | undefined;
 
 const isManifest: Applies = (e) => e.kind === "manifest";
 const isBlob: Applies = (e) => e.kind === "blob";
-const withoutReferences: Applies = (e) => isManifest(e) && e.refs === null;
+/** A stored manifest that came without its references is fetched from the registry later. */
+export const queuesFetch: Applies = (e) => isManifest(e) && e.refs === null;
 
 const each = (text: string, applies: Applies): Step => (run) => {
   const chosen = run.filter(applies);
@@ -31,8 +32,8 @@ const writes: Step[] = [
   linkReferences,
   each(queries.upsertTags, (e) => isManifest(e) && e.tag !== null),
   each(queries.touchTagsPulledByDigest, (e) => isManifest(e) && e.action === "pull" && e.method === "GET" && e.uncounted === null && e.tag === null),
-  each(queries.restoreLinks, withoutReferences),
-  each(queries.enqueueFetches, withoutReferences),
+  each(queries.restoreLinks, queuesFetch),
+  each(queries.enqueueFetches, queuesFetch),
 ];
 
 // Applied to deletes once classify_deletes has said what each digest names.

@@ -1,14 +1,32 @@
 import { isTransient, refusalCause, retryConflicts, type Db, type Queryable } from "../db/db.ts";
+import { isAction } from "../distribution.ts";
 import type { Logger } from "../log.ts";
 import { type DeadLetter, keepableEvent, REFUSED_EVENT_MAX_BYTES } from "./dead-letter.ts";
 import type { Normalized, StoredEvent } from "./normalize.ts";
-import { storeEvents } from "./event-rules.ts";
+import { queuesFetch, storeEvents } from "./event-rules.ts";
+
+/** What became of one event of an envelope; `registry` is unknown for an event regstat could not read. */
+export type EventOutcome = {
+  action: string;
+  registry?: string;
+  result: "stored" | "duplicate" | "dead_lettered";
+  cause?: NonNullable<DeadLetter["cause"]>;
+};
 
 /**
- * `storedIds`: the events of this envelope that were new, for counting by action in /metrics. `refused`:
- * the database refused the whole envelope (see DeadLetter's cause) and its events are dead letters.
+ * What became of an envelope: its counts, each event's outcome, the events that were new, and whether
+ * one of them queued a manifest fetch. `refused`: the database refused the whole envelope (see
+ * DeadLetter's cause) and its events are dead letters.
  */
-export type Outcome = { stored: number; duplicates: number; deadLettered: number; storedIds: string[]; refused?: "data" | "schema" };
+export type Outcome = {
+  stored: number;
+  duplicates: number;
+  deadLettered: number;
+  events: EventOutcome[];
+  storedEvents: StoredEvent[];
+  fetchQueued: boolean;
+  refused?: "data" | "schema";
+};
 
 type Waiting = {
   batch: Normalized;
@@ -96,8 +114,16 @@ export class Ingestor {
     const dead = batches.flatMap((b) => b.dead);
     const fresh = await commitEvents(this.db, events, dead);
     return batches.map((b) => {
-      const storedIds = b.events.filter((e) => fresh.delete(e.id)).map((e) => e.id);
-      return { stored: storedIds.length, duplicates: b.events.length - storedIds.length, deadLettered: b.dead.length, storedIds };
+      const events = b.events.map((e): EventOutcome => ({ action: e.action, registry: e.registry, result: fresh.delete(e.id) ? "stored" : "duplicate" }));
+      const storedEvents = b.events.filter((_, i) => events[i]!.result === "stored");
+      return {
+        stored: storedEvents.length,
+        duplicates: b.events.length - storedEvents.length,
+        deadLettered: b.dead.length,
+        events: [...events, ...b.dead.map(unreadable)],
+        storedEvents,
+        fetchQueued: storedEvents.some(queuesFetch),
+      };
     });
   }
 
@@ -120,7 +146,16 @@ export class Ingestor {
     ];
     try {
       await this.db.transaction((tx) => storeEvents(tx, [], dead));
-      w.resolve({ stored: 0, duplicates: 0, deadLettered: dead.length, storedIds: [], refused: cause });
+      const refused = w.batch.events.map((e): EventOutcome => ({ action: e.action, registry: e.registry, result: "dead_lettered", cause }));
+      w.resolve({
+        stored: 0,
+        duplicates: 0,
+        deadLettered: dead.length,
+        events: [...refused, ...w.batch.dead.map(unreadable)],
+        storedEvents: [],
+        fetchQueued: false,
+        refused: cause,
+      });
     } catch (again) {
       w.reject(again);
     }
@@ -157,6 +192,12 @@ export async function commitEvents(
 export function refusedReason(error: unknown): string {
   const { code, error: message } = describe(error);
   return `the database refused the event: ${code ?? ""} ${message}`.slice(0, 500);
+}
+
+/** An event normalize could not read: its action only if it names a known one. */
+function unreadable(d: DeadLetter): EventOutcome {
+  const action = (d.event as { action?: unknown } | null)?.action;
+  return { action: typeof action === "string" && isAction(action) ? action : "other", result: "dead_lettered", cause: "event" };
 }
 
 const size = (w: Waiting) => w.batch.events.length + w.batch.dead.length;

@@ -1,6 +1,3 @@
-import { isAction } from "../distribution.ts";
-import type { Outcome } from "../ingest/ingestor.ts";
-import type { Normalized } from "../ingest/normalize.ts";
 import { Counter, Gauge, Histogram, renderAll } from "./prometheus.ts";
 import type { RegistryState } from "./registry-state.ts";
 
@@ -80,26 +77,6 @@ export function createMetrics(options: { namedRegistries?: Iterable<string> } = 
     pruned,
     clockAhead,
     registryRestarts,
-
-    /** Counts each event of an accepted envelope by what became of it. */
-    recordOutcome(outcome: Outcome, batch: Normalized) {
-      const now = Date.now() / 1000;
-      const fresh = new Set(outcome.storedIds);
-      // When the database refused the whole envelope its events were all dead-lettered.
-      const allDead = outcome.refused !== undefined;
-      if (batch.dead.length) deadLetters.inc({ cause: "event" }, batch.dead.length);
-      if (outcome.refused && batch.events.length) deadLetters.inc({ cause: outcome.refused }, batch.events.length);
-      for (const e of batch.events) {
-        const result = allDead ? "dead_lettered" : fresh.delete(e.id) ? "stored" : "duplicate";
-        events.inc({ action: e.action, outcome: result });
-        if (result === "stored" && e.clamped_from) clockAhead.inc();
-        lastEvent.set({ registry: e.registry }, now);
-      }
-      for (const d of batch.dead) {
-        const action = (d.event as { action?: unknown } | null)?.action;
-        events.inc({ action: typeof action === "string" && isAction(action) ? action : "other", outcome: "dead_lettered" });
-      }
-    },
 
     /** Replaces the figures of the registry's contents with those read at this scrape (none: the database did not answer). */
     recordRegistryState(read: RegistryState | undefined) {

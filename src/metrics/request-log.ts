@@ -1,14 +1,19 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { WEBHOOK_PATHS } from "../webhook/routes.ts";
 import type { Metrics } from "./metrics.ts";
 
-const webhookPaths = new Set(["/", "/events"]);
 const probes = new Set(["/healthz", "/readyz", "/metrics"]);
 
-/** A fixed, small set of route names, so a stranger's paths cannot add label values. */
-function routeOf(method: string, path: string) {
-  if (method === "POST" && webhookPaths.has(path)) return "webhook";
+/**
+ * A fixed, small set of route names, so a stranger's paths cannot add label values: read from the route
+ * that answered (its pattern as registered), or the last middleware that did when no route did.
+ */
+function routeOf(c: Context) {
+  const { method, path } = matchedRoutes(c)[c.req.routeIndex] ?? { method: c.req.method, path: "" };
+  if (method === "POST" && WEBHOOK_PATHS.includes(path)) return "webhook";
   if (probes.has(path)) return path.slice(1);
   if (path === "/reports" || path.startsWith("/reports/")) return "reports";
   if ((method === "GET" && path === "/") || path === "/dashboard" || path.startsWith("/dashboard/")) return "dashboard";
@@ -25,7 +30,7 @@ export function requestLog(log: Logger, metrics: Metrics): MiddlewareHandler {
     await next();
     const seconds = (performance.now() - started) / 1000;
     const { method, path } = c.req;
-    const route = routeOf(method, path);
+    const route = routeOf(c);
     const status = c.res.status;
     const code = c.error instanceof AppError ? c.error.code : c.error ? "internal_error" : undefined;
     metrics.requests.inc({ route, status: String(status) });

@@ -4,7 +4,7 @@ import * as v from "valibot";
 import { isTransient } from "../db/db.ts";
 import { AppError, badRequest } from "../errors.ts";
 import type { Ingestor, Outcome } from "../ingest/ingestor.ts";
-import { normalizeEvents, type Normalized, type Rules } from "../ingest/normalize.ts";
+import { normalizeEvents, type Rules } from "../ingest/normalize.ts";
 import { concurrencyGate, readBody } from "../security/limits.ts";
 import { describeIssues, Envelope } from "../distribution.ts";
 
@@ -21,7 +21,7 @@ export type WebhookOptions = {
   /** past this a body that has not all arrived is answered 408 */
   bodyTimeout: number;
   /** awaited before the answer: what it does is done once the registry hears 200 */
-  onOutcome?: (outcome: Outcome, batch: Normalized) => void | Promise<void>;
+  onOutcome?: (outcome: Outcome) => void | Promise<void>;
 };
 
 const contentTypes = [
@@ -30,7 +30,10 @@ const contentTypes = [
   "application/json",
 ];
 
-/** The registry's notification endpoint: `POST /` (where the original listened) and `POST /events`. */
+/** Where the registry posts notifications: `/` (where the original listened) and `/events`. */
+export const WEBHOOK_PATHS = ["/", "/events"];
+
+/** The registry's notification endpoint, `POST` at each of WEBHOOK_PATHS. */
 export function webhookRoutes(options: WebhookOptions) {
   const app = new Hono();
   const limit = bodyLimit({
@@ -58,14 +61,14 @@ export function webhookRoutes(options: WebhookOptions) {
     const deadline = AbortSignal.timeout(options.dbTimeout);
     const batch = normalizeEvents(events, options.rules);
     const outcome = await withDeadline(options.ingestor.submit(batch, deadline), deadline);
-    await options.onOutcome?.(outcome, batch);
+    await options.onOutcome?.(outcome);
     return { stored: outcome.stored, duplicates: outcome.duplicates, dead_lettered: outcome.deadLettered };
   };
 
   // Counts only deliveries whose body has arrived: connections that trickle or stall (slowloris) wait in
   // readBody, bounded by --body-timeout, and take no slot from the registry's own deliveries.
   const inFlight = concurrencyGate(MAX_IN_FLIGHT, { what: "notifications in flight" });
-  for (const path of ["/", "/events"]) {
+  for (const path of WEBHOOK_PATHS) {
     app.post(path, limit, async (c) => {
       const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
       if (!contentTypes.includes(type)) {
