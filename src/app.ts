@@ -1,10 +1,12 @@
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/db.ts";
 import { pendingMigrations } from "./db/migrate.ts";
 import { deadLetterRoutes } from "./dead-letters/routes.ts";
 import type { RegistryNames } from "./equiv-registries.ts";
 import { dashboardRoutes } from "./dashboard/routes.tsx";
+import { beforeDeadline } from "./deadline.ts";
 import { AppError } from "./errors.ts";
 import { pullCounting } from "./ingest/counted-pulls.ts";
 import type { Ingestor } from "./ingest/ingestor.ts";
@@ -18,9 +20,6 @@ import { bearerAuth, TOKEN_COOKIE } from "./security/bearer.ts";
 import { watchRestarts } from "./sources/restarts.ts";
 import { loadTokens, type Tokens } from "./security/tokens.ts";
 import { WEBHOOK_PATHS, webhookRoutes } from "./webhook/routes.ts";
-
-const withTimeout = <T>(work: Promise<T>, ms: number) =>
-  Promise.race([work, Bun.sleep(ms).then(() => Promise.reject(new Error("timed out")))]);
 
 export type AppDeps = {
   db: Db;
@@ -59,7 +58,7 @@ export function createApp(deps: AppDeps) {
   app.get("/readyz", async (c) => {
     try {
       // Bounded like the webhook: a probe must not hang on a database host that does not answer.
-      const pending = await withTimeout(pendingMigrations(deps.db), config.dbTimeout);
+      const pending = await beforeDeadline(pendingMigrations(deps.db), AbortSignal.timeout(config.dbTimeout), () => "late");
       if (pending) return c.json({ status: "migrating", pending }, 503);
       return c.json({ status: "ready" });
     } catch {
@@ -99,12 +98,12 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
-  app.notFound((c) => c.json(new AppError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404));
+  app.notFound((c) => new AppError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`).getResponse());
   app.onError((error, c) => {
     // The request log line already names the error code: one line per request.
-    if (error instanceof AppError) return c.json(error.toJSON(), error.status);
+    if (error instanceof HTTPException) return AppError.from(error).getResponse();
     log.error("unexpected error", { path: c.req.path, error: (error as Error).message });
-    return c.json(new AppError(500, "internal_error", "internal error").toJSON(), 500);
+    return new AppError(500, "internal_error", "internal error").getResponse();
   });
   return app;
 }

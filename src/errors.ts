@@ -23,8 +23,10 @@ export class AppError extends HTTPException {
     return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
   }
 
+  /** A 503 is always temporary here (busy, or the database away): it says when to try again. */
   override getResponse(): Response {
-    return Response.json(this.toJSON(), { status: this.status, headers: this.headers });
+    const retry = this.status === 503 ? { "Retry-After": "1" } : {};
+    return Response.json(this.toJSON(), { status: this.status, headers: { ...retry, ...this.headers } });
   }
 }
 

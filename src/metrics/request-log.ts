@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { matchedRoutes } from "hono/route";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -32,7 +33,7 @@ export function requestLog(log: Logger, metrics: Metrics): MiddlewareHandler {
     const { method, path } = c.req;
     const route = routeOf(c);
     const status = c.res.status;
-    const code = c.error instanceof AppError ? c.error.code : c.error ? "internal_error" : undefined;
+    const code = c.error instanceof HTTPException ? AppError.from(c.error).code : c.error ? "internal_error" : undefined;
     metrics.requests.inc({ route, status: String(status) });
     if (route === "webhook") {
       metrics.webhookSeconds.observe(seconds);

@@ -1,5 +1,6 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import type { Db } from "../db/db.ts";
+import { beforeDeadline } from "../deadline.ts";
 import { queries } from "../sql.ts";
 import type { Metrics } from "./metrics.ts";
 import { readRegistryState } from "./registry-state.ts";
@@ -15,12 +16,8 @@ export function metricsRoutes(deps: { db: Db; metrics: Metrics; timeoutMs: numbe
   const { db, metrics } = deps;
   const app = new Hono();
   app.get("/metrics", deps.guard, async (c) => {
-    let timer: Timer | undefined;
-    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, deps.timeoutMs)));
-    const read = await Promise.race([
-      Promise.all([db.query<FetchCounts>(queries.countFetchJobs), readRegistryState(db, metrics.namedRegistries)]).catch(() => undefined),
-      timeout,
-    ]).finally(() => clearTimeout(timer));
+    const reading = Promise.all([db.query<FetchCounts>(queries.countFetchJobs), readRegistryState(db, metrics.namedRegistries)]);
+    const read = await beforeDeadline(reading, AbortSignal.timeout(deps.timeoutMs), () => "late").catch(() => undefined);
     metrics.databaseUp.set({}, read ? 1 : 0);
     const counts = read?.[0][0];
     if (counts) for (const state of ["pending", "retrying", "failed"] as const) metrics.fetchJobs.set({ state }, counts[state]);

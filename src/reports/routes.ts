@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { AppError, badRequest } from "../errors.ts";
+import { badRequest } from "../errors.ts";
 import { toCsv } from "./format.ts";
 import type { RunGuarded } from "./guard.ts";
 import { describeReports, findReport } from "./run.ts";
@@ -26,17 +26,13 @@ export function reportRoutes(deps: { run: RunGuarded }) {
         allowed: formats,
       });
     }
-    const retryLater = (error: unknown) => {
-      if (error instanceof AppError && error.status === 503) c.header("Retry-After", "1");
-      throw error;
-    };
     if (format === "script") {
-      return c.body(await deps.run.script(report.name, given).catch(retryLater), 200, {
+      return c.body(await deps.run.script(report.name, given), 200, {
         "content-type": "text/x-shellscript; charset=utf-8",
         "content-disposition": `attachment; filename="${report.name}.sh"`,
       });
     }
-    const answer = await deps.run(report.name, given).catch(retryLater);
+    const answer = await deps.run(report.name, given);
     if (format === "json") return c.json(answer);
     const headers: Record<string, string> = {
       "content-type": "text/csv; charset=utf-8",

@@ -1,3 +1,4 @@
+import { beforeDeadline } from "../deadline.ts";
 import { AppError } from "../errors.ts";
 
 /**
@@ -36,14 +37,6 @@ export function concurrencyGate(max: number, { queue = 0, maxWaitMs = Infinity, 
 }
 
 /** The body as text, or a 408 once `ms` pass before all of it has arrived (a stalled or trickling sender). */
-export async function readBody(text: () => Promise<string>, ms: number): Promise<string> {
-  let timer: Timer | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AppError(408, "body_timeout", `the body did not arrive within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([text(), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function readBody(text: () => Promise<string>, ms: number): Promise<string> {
+  return beforeDeadline(text(), AbortSignal.timeout(ms), () => new AppError(408, "body_timeout", `the body did not arrive within ${ms} ms`));
 }

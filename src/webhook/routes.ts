@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import * as v from "valibot";
 import { isTransient } from "../db/db.ts";
+import { beforeDeadline } from "../deadline.ts";
 import { AppError, badRequest } from "../errors.ts";
 import type { Ingestor, Outcome } from "../ingest/ingestor.ts";
 import { normalizeEvents, type Rules } from "../ingest/normalize.ts";
@@ -75,25 +76,15 @@ export function webhookRoutes(options: WebhookOptions) {
         throw new AppError(415, "unsupported_media_type", `expected one of ${contentTypes.join(", ")}`);
       }
       const body = await readBody(() => c.req.text(), options.bodyTimeout);
-      try {
-        return c.json(await inFlight(() => receive(body)));
-      } catch (error) {
-        if (error instanceof AppError && error.code === "busy") c.header("Retry-After", "1");
-        throw error;
-      }
+      return c.json(await inFlight(() => receive(body)));
     });
   }
   return app;
 }
 
 async function withDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  let onAbort = () => {};
-  const deadline = new Promise<never>((_, reject) => {
-    onAbort = () => reject(unavailable("the database did not answer in time"));
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
   try {
-    return await Promise.race([work, deadline]);
+    return await beforeDeadline(work, signal, () => unavailable("the database did not answer in time"));
   } catch (error) {
     if (error instanceof AppError) throw error;
     if (signal.aborted) throw unavailable("the database did not answer in time");
@@ -101,8 +92,6 @@ async function withDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T
     // Only an event's own fault (refusalCause) is answered 200, as dead letters; whatever else the database
     // said, the registry is told to retry: answering 200 would lose the events, 500 is not "try again".
     throw new AppError(503, "database_error", "the database could not store the events; retry later");
-  } finally {
-    signal.removeEventListener("abort", onAbort);
   }
 }
 
