@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { connectionOptions } from "./db/connection-string.ts";
-import { durationHelp, parseDuration } from "./duration.ts";
+import { durationHelp, durationSchema } from "./duration.ts";
 import { levels } from "./log.ts";
 
 /**
@@ -27,11 +27,7 @@ const port = v.pipe(
   v.number(),
   v.maxValue(65535, "must be at most 65535"),
 );
-const duration = v.pipe(
-  v.string(),
-  v.check((s) => parseDuration(s) !== undefined, `must be ${durationHelp}`),
-  v.transform((s) => parseDuration(s)!),
-);
+const duration = durationSchema();
 const bytes = v.pipe(
   v.string(),
   v.regex(/^\d+(k|ki|kib|m|mi|mib)?$/i, 'must be a byte count such as "1048576", "512k" or "1m"'),

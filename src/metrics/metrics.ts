@@ -22,7 +22,7 @@ export function createMetrics(options: { namedRegistries?: Iterable<string> } = 
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   );
   const requests = new Counter("regstat_http_requests_total", "HTTP requests answered, by route and status.");
-  const databaseErrors = new Counter("regstat_database_errors_total", "Database operations that failed, by operation.");
+  const databaseErrors = new Counter("regstat_database_errors_total", "Database operations that failed, by kind: conflict (a serialization failure or deadlock, retried), unavailable (the database away or too slow), other.");
   const databaseUp = new Gauge("regstat_database_up", "1 if the database answered this scrape, else 0.");
   const lastEvent = new Gauge(
     "regstat_last_event_timestamp_seconds",

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { durationHelp, parseDuration } from "../duration.ts";
+import { durationHelp, durationSchema, parseDuration } from "../duration.ts";
 import { isTime } from "./cursor.ts";
 
 export const LIMIT_MAX = 1000;
@@ -16,19 +16,12 @@ const name = (allowed: string) => v.pipe(v.string(), v.maxLength(255, `must be $
 
 // A hundred years: far beyond any retention, and within what a Date and a PostgreSQL interval hold.
 const MAX_DURATION_MS = 36_500 * 86_400_000;
-const duration = (text: string) => {
-  const ms = parseDuration(text);
-  return ms !== undefined && ms <= MAX_DURATION_MS ? ms : undefined;
-};
+const duration = (text: string) => parseDuration(text, MAX_DURATION_MS);
 const FIRST_MOMENT = Date.parse("0001-01-01T00:00:00Z");
 const LAST_MOMENT = Date.parse("9999-12-31T23:59:59.999Z");
 const durationUpTo = `${durationHelp}, at most 36500d`;
 
-const durationSchema = () => v.pipe(
-  v.string(),
-  v.check((s) => duration(s) !== undefined, `must be ${durationUpTo}`),
-  v.transform((s) => duration(s)!),
-);
+const upToMaxDuration = () => durationSchema(MAX_DURATION_MS, durationUpTo);
 
 const booleanSchema = () => v.pipe(v.picklist(["true", "false"], "must be true or false"), v.transform((s) => s === "true"));
 
@@ -66,7 +59,7 @@ export const params = {
     "the next_cursor of a previous answer of the same report", v.pipe(v.string(), v.maxLength(4096, "is too long"))),
   days: param("days", "a number of days", "a whole number of days from 0 to 36500", whole("a whole number of days from 0 to 36500", 36_500)),
   months: param("months", "a number of months", "a whole number of months from 0 to 1200", whole("a whole number of months from 0 to 1200", 1200)),
-  grace: param("grace", "blobs pushed more recently than this are left out (a push in flight)", durationUpTo, durationSchema()),
+  grace: param("grace", "blobs pushed more recently than this are left out (a push in flight)", durationUpTo, upToMaxDuration()),
   fresh: param("fresh", "ignored: every answer is live (still accepted, so that scripts written for the snapshots keep working)",
     "anything", v.string()),
   since: param("since", "only deletions at or after this time",
@@ -86,8 +79,8 @@ export const params = {
   // the cleanup planner's retention rule (src/reports/cleanup.ts)
   keep_last: param("keep_last", "keep the N most recently pushed tags of each repository (among those the rule judges)",
     "a whole number from 0 to 100000", whole("a whole number from 0 to 100000", 100_000)),
-  keep_pushed_within: param("keep_pushed_within", "keep tags pushed within this long", durationUpTo, durationSchema()),
-  keep_pulled_within: param("keep_pulled_within", "keep tags whose image was pulled (GET) within this long", durationUpTo, durationSchema()),
+  keep_pushed_within: param("keep_pushed_within", "keep tags pushed within this long", durationUpTo, upToMaxDuration()),
+  keep_pulled_within: param("keep_pulled_within", "keep tags whose image was pulled (GET) within this long", durationUpTo, upToMaxDuration()),
   tag: param("tag", "judge only tags matching this regular expression (PostgreSQL's syntax); the others are kept",
     patternHelp, patternSchema()),
   keep_tag: param("keep_tag", "keep tags matching this regular expression (PostgreSQL's syntax), e.g. ^v\\d+|latest",
