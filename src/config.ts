@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { connectionOptions } from "./db/connection-string.ts";
 import { durationHelp, durationSchema } from "./duration.ts";
+import { type Args, readArgs } from "./flags.ts";
 import { levels } from "./log.ts";
 
 /**
@@ -205,11 +206,12 @@ export class ConfigError extends Error {
   }
 }
 
-export type Parsed = { config: Config; rest: string[] };
+/** `rest`: what the settings do not take, for a command to read as its own (with `allowUnknown`). */
+export type Parsed = { config: Config; rest: Args };
 
 /**
  * Reads flags, then environment variables, then defaults. Unknown flags stay in `rest` only when
- * `allowUnknown` (subcommands take their own); otherwise every problem is collected and thrown at once.
+ * `allowUnknown` (commands take their own); otherwise every problem is collected and thrown at once.
  */
 export function parseConfig(
   argv: string[],
@@ -217,29 +219,19 @@ export function parseConfig(
   options: { allowUnknown?: boolean } = {},
 ): Parsed {
   const byFlag = new Map(Object.entries(settings).map(([key, s]) => [s.flag, key as keyof Settings]));
+  const isSwitch = (flag: string) => (settings as Record<string, Setting>)[byFlag.get(flag) ?? ""]?.boolean === true;
+  const { flags, positional } = readArgs(argv, isSwitch);
   const given = new Map<keyof Settings, string[]>();
   const problems: string[] = [];
-  const rest: string[] = [];
+  const rest: Args = { flags: [], positional };
 
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const match = /^--?([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(arg);
-    const key = match && byFlag.get(match[1]!);
-    if (!match || !key) {
-      if (match && !options.allowUnknown) problems.push(`unknown flag ${arg.split("=")[0]} (see --help)`);
-      else rest.push(arg);
-      continue;
-    }
-    const setting: Setting = settings[key];
-    let value = match[2];
-    if (value === undefined) {
-      if (setting.boolean && (argv[i + 1] === undefined || argv[i + 1]!.startsWith("-"))) value = "true";
-      else if (argv[i + 1] === undefined) {
-        problems.push(`--${setting.flag}: needs a value`);
-        continue;
-      } else value = argv[++i]!;
-    }
-    given.set(key, [...(given.get(key) ?? []), value]);
+  for (const flag of flags) {
+    const key = byFlag.get(flag.name);
+    if (!key) {
+      if (options.allowUnknown) rest.flags.push(flag);
+      else problems.push(`unknown flag --${flag.name} (see --help)`);
+    } else if (flag.value === undefined) problems.push(`--${flag.name}: needs a value`);
+    else given.set(key, [...(given.get(key) ?? []), flag.value]);
   }
 
   const config: Record<string, unknown> = {};
@@ -277,7 +269,15 @@ function describe(key: keyof Settings, value: string) {
   return secret ? `a value of ${value.length} characters` : JSON.stringify(value);
 }
 
-export function helpText(version: string) {
+/** What a command module exports (src/commands/*.ts). */
+export type Command = { usage: string; summary: string; run(args: string[]): Promise<number> };
+
+export function helpText(version: string, commands: Pick<Command, "usage" | "summary">[] = []) {
+  const synopsis = ({ usage, summary }: Pick<Command, "usage" | "summary">) => {
+    const left = `regstat ${usage}`;
+    return left.length < 38 ? `${left.padEnd(38)} ${summary}` : `${left}\n${" ".repeat(41)}${summary}`;
+  };
+  const usage = [...commands.map(synopsis), "regstat --help | --version"];
   const lines = Object.values(settings as Record<string, Setting>).map((s) => {
     const name = `  --${s.flag}${s.boolean ? "" : " <value>"}`;
     const env = s.env.map((e) => `$${e}`).join(", ");
@@ -287,15 +287,7 @@ export function helpText(version: string) {
   return `regstat ${version}: persists a Docker registry's notifications and answers questions about it
 
 Usage:
-  regstat [flags]                        run the service (the default)
-  regstat report <name> [--param value] [--format json|csv|table]
-  regstat sync                           reconcile the database with the registries (--registry-url)
-  regstat migrate                        apply the database migrations and exit
-  regstat check                          recompute the reports' live figures from scratch; exit 1 on a difference
-  regstat dead-letters [replay]          list the events regstat could not apply; replay them by today's rules
-  regstat healthcheck                    exit 0 if the local service answers /healthz
-  regstat systemd-unit                   print a hardened systemd unit
-  regstat --help | --version
+${usage.map((line) => `  ${line}`).join("\n")}
 
 Flags take one or two dashes; every flag also reads the environment variables shown.
 

@@ -5,25 +5,25 @@ import * as migrate from "./commands/migrate.ts";
 import * as report from "./commands/report.ts";
 import * as serve from "./commands/serve.ts";
 import * as systemdUnit from "./commands/systemd-unit.ts";
-import { ConfigError, helpText } from "./config.ts";
+import { type Command, ConfigError, helpText } from "./config.ts";
 import * as sync from "./commands/sync.ts";
 import { VERSION } from "./version.ts";
 
-/** Each command is a module with `run(args)`; `serve` runs when no command is named. */
-const commands: Record<string, { run(args: string[]): Promise<number> }> = {
+/** Each command is a module with `run(args)`, its `usage` and `summary`; `serve` runs when no command is named. */
+const commands: Record<string, Command> = {
   serve,
-  migrate,
   report,
-  healthcheck,
-  "systemd-unit": systemdUnit,
   sync,
+  migrate,
   check,
   "dead-letters": deadLetters,
+  healthcheck,
+  "systemd-unit": systemdUnit,
 };
 
 async function main(argv: string[]): Promise<number> {
   if (argv.some((a) => ["--help", "-help", "-h"].includes(a))) {
-    process.stdout.write(helpText(VERSION));
+    process.stdout.write(helpText(VERSION, Object.values(commands)));
     return 0;
   }
   if (argv.some((a) => ["--version", "-version"].includes(a))) {

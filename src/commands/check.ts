@@ -3,13 +3,15 @@ import { parseConfig } from "../config.ts";
 import { pendingMigrations } from "../db/migrate.ts";
 import { openDb } from "../db/open.ts";
 
+export const usage = "check";
 export const summary = "recompute every figure the reports keep from scratch and report each difference (exit 1 if any)";
 
 /** `regstat check`: exit 0 when every maintained figure equals its recomputation, 1 otherwise, 2 when it cannot tell. */
 export async function run(args: string[]): Promise<number> {
   const { config, rest } = parseConfig(args, process.env, { allowUnknown: true });
-  if (rest.length) {
-    process.stderr.write(`regstat check: unknown argument ${JSON.stringify(rest[0])} (takes the service's database flags)\n`);
+  const extra = rest.positional[0] ?? (rest.flags[0] && `--${rest.flags[0].name}`);
+  if (extra !== undefined) {
+    process.stderr.write(`regstat check: unknown argument ${JSON.stringify(extra)} (takes the service's database flags)\n`);
     return 2;
   }
   const db = await openDb(config);

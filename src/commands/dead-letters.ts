@@ -1,4 +1,5 @@
 import { parseConfig } from "../config.ts";
+import { commandFlags, type Flag } from "../flags.ts";
 import { pendingMigrations } from "../db/migrate.ts";
 import { openDb } from "../db/open.ts";
 import { replayDeadLetters, type DeadLetterRow } from "../dead-letters/replay.ts";
@@ -8,7 +9,8 @@ import { createLogger } from "../log.ts";
 import { toTable } from "../reports/format.ts";
 import { queries } from "../sql.ts";
 
-export const summary = "list the events regstat could not apply (--limit N, --format table|json); `regstat dead-letters replay` applies those today's rules accept";
+export const usage = "dead-letters [replay] [--limit N] [--format table|json]";
+export const summary = "list the events regstat could not apply; `replay` applies those today's rules accept";
 
 /**
  * `regstat dead-letters` lists them, oldest first: when, the event's id, why. `regstat dead-letters replay`
@@ -17,8 +19,8 @@ export const summary = "list the events regstat could not apply (--limit N, --fo
  */
 export async function run(args: string[]): Promise<number> {
   const { config, rest } = parseConfig(args, process.env, { allowUnknown: true });
-  const replay = rest[0] === "replay";
-  const options = readOptions(replay ? rest.slice(1) : rest);
+  const replay = rest.positional[0] === "replay";
+  const options = readOptions(rest.positional.slice(replay ? 1 : 0), rest.flags);
   if (typeof options === "string") {
     process.stderr.write(`regstat dead-letters: ${options}\n`);
     return 2;
@@ -57,16 +59,13 @@ function describe(row: DeadLetterRow) {
   };
 }
 
-function readOptions(args: string[]): { format: string; limit: number } | string {
-  const options = { format: "table", limit: 100 };
-  for (let i = 0; i < args.length; i++) {
-    const match = /^--?(format|limit)(?:=(.*))?$/.exec(args[i]!);
-    const value = match ? (match[2] ?? args[++i]) : undefined;
-    if (!match || value === undefined) return `unknown argument ${JSON.stringify(args[i] ?? "")} (takes replay, --limit N, --format table|json and the service's flags)`;
-    if (match[1] === "format" && value !== "table" && value !== "json") return "--format: must be table or json";
-    if (match[1] === "limit" && !/^[1-9]\d{0,5}$/.test(value)) return "--limit: must be a whole number from 1 to 999999";
-    if (match[1] === "format") options.format = value;
-    else options.limit = Number(value);
-  }
-  return options;
+function readOptions(positional: string[], flags: Flag[]): { format: string; limit: number } | string {
+  const own = commandFlags(flags, ["format", "limit"]);
+  const takes = "(takes replay, --limit N, --format table|json and the service's flags)";
+  if (typeof own === "string") return `${own} ${takes}`;
+  if (positional.length) return `unknown argument ${JSON.stringify(positional[0])} ${takes}`;
+  const { format = "table", limit = "100" } = own;
+  if (format !== "table" && format !== "json") return "--format: must be table or json";
+  if (!/^[1-9]\d{0,5}$/.test(limit)) return "--limit: must be a whole number from 1 to 999999";
+  return { format, limit: Number(limit) };
 }

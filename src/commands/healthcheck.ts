@@ -1,5 +1,6 @@
 import { parseConfig, type Config } from "../config.ts";
 
+export const usage = "healthcheck";
 export const summary = "exit 0 if the local service answers /healthz, else 1 (a container's HEALTHCHECK)";
 
 /** Docker's own timeout is 30 s by default; answering sooner leaves a clear message in `docker inspect`. */

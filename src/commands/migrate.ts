@@ -2,6 +2,7 @@ import { parseConfig } from "../config.ts";
 import { migrate } from "../db/migrate.ts";
 import { openDb } from "../db/open.ts";
 
+export const usage = "migrate";
 export const summary = "apply the database migrations and exit";
 
 export async function run(args: string[]): Promise<number> {

@@ -2,11 +2,13 @@ import { parseConfig } from "../config.ts";
 import { pendingMigrations } from "../db/migrate.ts";
 import { openDb } from "../db/open.ts";
 import { AppError } from "../errors.ts";
+import { commandFlags } from "../flags.ts";
 import { reportsByName } from "../reports/catalogue.ts";
 import { toCsv, toTable } from "../reports/format.ts";
 import { describeReports, findReport, runReport, runScript } from "../reports/run.ts";
 
-export const summary = "print a report straight from the database: regstat report <name> [--param value ...] [--format json|csv|table|script]";
+export const usage = "report <name> [--param value ...] [--format json|csv|table|script]";
+export const summary = "print a report straight from the database";
 
 /**
  * `regstat report` lists the reports; `regstat report <name> --days 30 --format csv` prints one. The
@@ -14,19 +16,20 @@ export const summary = "print a report straight from the database: regstat repor
  */
 export async function run(args: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   const { config, rest } = parseConfig(args, env, { allowUnknown: true });
-  const [name, ...flags] = rest;
-  if (name === undefined || name.startsWith("-")) {
+  const [name, ...extra] = rest.positional;
+  if (name === undefined) {
     for (const report of describeReports()) {
       const options = report.parameters.map((p) => `--${p.name}`).join(" ");
       process.stdout.write(`${report.name}${options ? ` [${options}]` : ""}\n    ${report.description}\n`);
     }
-    return name === undefined ? 0 : fail(`name the report before its parameters (${[...reportsByName.keys()].join(", ")})`);
+    return rest.flags.length === 0 ? 0 : fail(`name the report (${[...reportsByName.keys()].join(", ")})`);
   }
-  let given: Record<string, string>;
+  if (extra.length) return fail(`unexpected argument ${JSON.stringify(extra[0])}`);
+  const given = commandFlags(rest.flags);
+  if (typeof given === "string") return fail(given);
   let formats = ["json", "csv", "table"];
   try {
     if (findReport(name).script) formats = [...formats, "script"];
-    given = readFlags(flags);
   } catch (error) {
     if (error instanceof AppError) return fail(explain(error));
     throw error;
@@ -55,21 +58,6 @@ export async function run(args: string[], env: Record<string, string | undefined
   } finally {
     await db.close();
   }
-}
-
-/** `--days 3` or `--days=3`, each given once; `--keep-last` is the parameter keep_last. */
-function readFlags(flags: string[]): Record<string, string> {
-  const given: Record<string, string> = {};
-  for (let i = 0; i < flags.length; i++) {
-    const match = /^--?([a-z][a-z0-9_-]*)(?:=(.*))?$/s.exec(flags[i]!);
-    if (!match) throw new AppError(400, "invalid_argument", `unexpected argument ${JSON.stringify(flags[i])}`);
-    const name = match[1]!.replaceAll("-", "_");
-    const value = match[2] ?? flags[++i];
-    if (value === undefined) throw new AppError(400, "invalid_argument", `--${match[1]}: needs a value`);
-    if (name in given) throw new AppError(400, "invalid_argument", `--${match[1]}: given twice, takes one value`);
-    given[name] = value;
-  }
-  return given;
 }
 
 /** The message, and what the parameter allows (the HTTP answer's details). */

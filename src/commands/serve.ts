@@ -2,6 +2,7 @@ import { parseConfig } from "../config.ts";
 import { createLogger } from "../log.ts";
 import { startServer } from "../server.ts";
 
+export const usage = "[flags]";
 export const summary = "run the service (the default)";
 
 /** The bound on a shutdown: systemd's and Kubernetes' grace periods are longer, so regstat exits first. */

@@ -1,5 +1,6 @@
 import unit from "../../deploy/regstat.service" with { type: "text" };
 
+export const usage = "systemd-unit";
 export const summary = "print a hardened systemd unit (the repository's deploy/regstat.service)";
 
 export async function run(args: string[]): Promise<number> {
