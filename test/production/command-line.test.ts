@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
-import { freshPostgresDatabase, testPgUrl } from "../support/db.ts";
+import { commandDatabase } from "../support/db.ts";
 import { freePort } from "../support/free-port.ts";
 import { regstatProcess } from "../support/regstat-process.ts";
 
@@ -15,15 +13,9 @@ const main = join(root, "src/main.ts");
 let dbArgs: string[];
 let cleanup = async () => {};
 beforeAll(async () => {
-  if (testPgUrl) {
-    const fresh = await freshPostgresDatabase(testPgUrl);
-    dbArgs = ["--pg-conn-str", fresh.url];
-    cleanup = fresh.drop;
-  } else {
-    const dir = mkdtempSync(join(tmpdir(), "regstat-cli-"));
-    dbArgs = ["--data-dir", dir];
-    cleanup = async () => rmSync(dir, { recursive: true, force: true });
-  }
+  const database = await commandDatabase("cli");
+  dbArgs = database.args;
+  cleanup = database.drop;
 });
 afterAll(() => cleanup());
 

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freshPostgresDatabase, testPgUrl } from "../support/db.ts";
+import { commandDatabase } from "../support/db.ts";
 import { pushImage, startRegistry, type RealRegistry } from "../support/registry.ts";
 import { fakeServer } from "./fake-registry.ts";
 
@@ -22,15 +20,9 @@ describe("regstat sync", () => {
     registry = await startRegistry();
     await pushImage(registry, "demo/app:v1");
     await pushImage(registry, "demo/tool:v2");
-    if (testPgUrl) {
-      const fresh = await freshPostgresDatabase(testPgUrl);
-      dbArgs = ["--pg-conn-str", fresh.url];
-      cleanup = fresh.drop;
-    } else {
-      const dir = mkdtempSync(join(tmpdir(), "regstat-sync-command-"));
-      dbArgs = ["--data-dir", dir];
-      cleanup = async () => rmSync(dir, { recursive: true, force: true });
-    }
+    const database = await commandDatabase("sync-command");
+    dbArgs = database.args;
+    cleanup = database.drop;
   });
   afterAll(async () => {
     await registry.stop();

@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Db } from "../../src/db/db.ts";
 import { migrate } from "../../src/db/migrate.ts";
-import { openPglite } from "../../src/db/pglite.ts";
-import { openPostgres } from "../../src/db/postgres.ts";
 import { testApp } from "../support/app.ts";
-import { freshPostgresDatabase, testPgUrl } from "../support/db.ts";
+import { commandDatabase } from "../support/db.ts";
 import { allFixtures } from "../support/fixtures.ts";
 
 // `regstat report` and GET /reports on the same database holding the captured registry history: the
@@ -19,17 +15,10 @@ describe("regstat report against the API, on the same data", () => {
   let open: () => Promise<Db>;
   let cleanup = async () => {};
   beforeAll(async () => {
-    if (testPgUrl) {
-      const fresh = await freshPostgresDatabase(testPgUrl);
-      args = ["--pg-conn-str", fresh.url];
-      open = async () => openPostgres(fresh.url, { max: 2 });
-      cleanup = fresh.drop;
-    } else {
-      const dir = mkdtempSync(join(tmpdir(), "regstat-report-api-"));
-      args = ["--data-dir", dir];
-      open = () => openPglite(dir);
-      cleanup = async () => rmSync(dir, { recursive: true, force: true });
-    }
+    const database = await commandDatabase("report-api");
+    args = database.args;
+    open = database.open;
+    cleanup = database.drop;
     await withApp(async (app) => {
       for (const request of await allFixtures()) {
         const response = await app.post(request.body, { "content-type": request.headers["content-type"]! });

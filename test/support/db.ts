@@ -66,7 +66,7 @@ export async function commandDatabase(label: string) {
   return {
     args,
     /** the same database, opened in this process */
-    open: (): Promise<Db> => (testPgUrl ? Promise.resolve(openPostgres(args[1]!, { max: 1 })) : openPglite(args[1]!)),
+    open: (): Promise<Db> => (testPgUrl ? Promise.resolve(openPostgres(args[1]!, { max: 2 })) : openPglite(args[1]!)),
     async drop() {
       await drop();
       if (!testPgUrl) rmSync(args[1]!, { recursive: true, force: true });
