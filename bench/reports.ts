@@ -10,7 +10,7 @@
  * its live figures, timed. Before each timed page a burst of writes goes through the ingest (reports-burst.ts),
  * so every page is read live, right after the figures it shows moved.
  */
-import { cpus, loadavg } from "node:os";
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { Db } from "../src/db/db.ts";
 import { migrate } from "../src/db/migrate.ts";

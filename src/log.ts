@@ -18,7 +18,7 @@ export function createLogger(
 ): Logger {
   const min = levels.indexOf(options.level ?? "info");
   const json = options.json ?? !process.stderr.isTTY;
-  const sink = options.sink ?? ((line) => process.stderr.write(line + "\n"));
+  const sink = options.sink ?? ((line) => process.stderr.write(`${line}\n`));
   const base = options.base ?? {};
   const write = (level: Level, msg: string, fields?: Fields) => {
     if (levels.indexOf(level) < min) return;
@@ -29,7 +29,7 @@ export function createLogger(
       const extra = Object.entries(all)
         .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v, jsonSafe)}`)
         .join(" ");
-      sink(`${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${msg}${extra ? " " + extra : ""}`);
+      sink(`${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${msg}${extra ? ` ${extra}` : ""}`);
     }
   };
   return {

@@ -46,7 +46,7 @@ function text(result: SyncSummary): string {
           `tags +${r.tags.added} ~${r.tags.moved} -${r.tags.deleted}   fetched ${r.fetched}`,
         ...r.errors.map((e) => `  error: ${e.repository ? `${e.repository}: ` : ""}${e.error}`),
       ];
-      return lines.join("\n") + "\n";
+      return `${lines.join("\n")}\n`;
     })
     .join("");
 }

@@ -93,13 +93,13 @@ export class Ingestor {
   private async commit(group: Waiting[]) {
     try {
       const outcomes = await this.write(group.map((w) => w.batch));
-      group.forEach((w, i) => w.resolve(outcomes[i]!));
+      for (const [i, w] of group.entries()) w.resolve(outcomes[i]!);
     } catch (error) {
       const cause = refusalCause(error);
       if (!cause) {
         // The registry is answered 503 and sends the envelope again: nothing is lost while this lasts.
         if (!isTransient(error)) this.log.error("the database failed a write; the registry will resend", describe(error));
-        group.forEach((w) => w.reject(error));
+        for (const w of group) w.reject(error);
       } else if (group.length > 1) {
         // One envelope the database refuses must not fail the others written with it.
         for (const w of group) await this.commit([w]);

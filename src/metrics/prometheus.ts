@@ -122,4 +122,4 @@ export class Histogram extends Family {
   }
 }
 
-export const renderAll = (families: Family[]) => families.map((f) => f.render()).join("\n") + "\n";
+export const renderAll = (families: Family[]) => `${families.map((f) => f.render()).join("\n")}\n`;

@@ -156,7 +156,7 @@ async function runHelper(name: string, server: string, timeoutMs: number): Promi
     // Its output may hold a secret: say only that it failed.
     throw new Error(`the credential helper ${program} failed for ${server} (exit ${code})`);
   }
-  let answer;
+  let answer: v.InferOutput<typeof HelperAnswer>;
   try {
     answer = v.parse(HelperAnswer, JSON.parse(out));
   } catch {

@@ -100,7 +100,7 @@ async function syncRepository(deps: RepoDeps) {
   for (const h of heads) if (h) present.set(h.digest, { digest: h.digest, media_type: h.mediaType, size: h.size });
   const unchecked = heldManifests.filter((d) => !present.has(d));
   const checked = await mapLimit(unchecked, limit, (d) => client.headManifest(repository, d));
-  checked.forEach((h, i) => h && present.set(unchecked[i]!, { digest: unchecked[i]!, media_type: h.mediaType, size: h.size }));
+  for (const [i, h] of checked.entries()) if (h) present.set(unchecked[i]!, { digest: unchecked[i]!, media_type: h.mediaType, size: h.size });
 
   // References: from the database when known, else from the registry; children are in the repository too.
   const refs = new Map<string, References>();

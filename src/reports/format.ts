@@ -1,4 +1,4 @@
-import type { Answer, Row } from "./run.ts";
+import type { Row } from "./run.ts";
 
 const cell = (value: unknown) => (value === null || value === undefined ? "" : String(value));
 
@@ -13,9 +13,9 @@ const csvField = (value: unknown) => {
 };
 
 export function toCsv(columns: string[], rows: Row[]): string {
-  return [columns, ...rows.map((row) => columns.map((c) => row[c]))]
+  return `${[columns, ...rows.map((row) => columns.map((c) => row[c]))]
     .map((line) => line.map(csvField).join(","))
-    .join("\r\n") + "\r\n";
+    .join("\r\n")}\r\n`;
 }
 
 /** Aligned columns for a terminal; numbers right-aligned. */
@@ -25,6 +25,6 @@ export function toTable(columns: string[], rows: Row[]): string {
   const numeric = columns.map((c) => rows.length > 0 && rows.every((r) => r[c] === null || typeof r[c] === "number"));
   const line = (values: string[]) =>
     values.map((value, i) => (numeric[i] ? value.padStart(widths[i]!) : value.padEnd(widths[i]!))).join("  ").trimEnd();
-  return [line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n") + "\n";
+  return `${[line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n")}\n`;
 }
 

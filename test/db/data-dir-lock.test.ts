@@ -11,7 +11,9 @@ const dataDir = () => {
   dirs.push(dir);
   return dir;
 };
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 const opener = join(import.meta.dir, "../../src/db/pglite.ts");
 

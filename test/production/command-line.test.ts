@@ -78,6 +78,6 @@ describe("the log", () => {
     const lines = output.split(/\r?\n/).filter(Boolean);
     expect(lines.some((l) => l.startsWith("{"))).toBe(false);
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  listening port=${port} host=127\\.0\\.0\\.1$`)));
-    expect(lines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} WARN  the webhook is open: /));
+    expect(lines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} WARN {2}the webhook is open: /));
   });
 });

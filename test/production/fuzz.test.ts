@@ -33,7 +33,7 @@ const nasty: (() => unknown)[] = [
   () => " ",
   () => "x".repeat(1 + int(300_000)),
   () => "ünïcødé 🐳 \u202e\u0000\ud800 ᚠ",
-  () => "sha256:" + "f".repeat(64),
+  () => `sha256:${"f".repeat(64)}`,
   () => "../../etc/passwd",
   () => "'; drop table regstat.events; --",
   () => [],

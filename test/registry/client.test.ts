@@ -201,7 +201,7 @@ describe("failures", () => {
   const client = new RegistryClient({ baseUrl: server.url, credentials: loginFor(server.host) });
 
   test("404 is permanent", async () => {
-    const error = await caught(client.getManifest("demo/app", "sha256:" + "0".repeat(64)));
+    const error = await caught(client.getManifest("demo/app", `sha256:${"0".repeat(64)}`));
     expect([error.kind, error.status, error.permanent]).toEqual(["not-found", 404, true]);
   });
 
@@ -247,7 +247,7 @@ describe("redirects", () => {
 
   test("a token realm that redirects is not followed", async () => {
     const elsewhere = fakeServer(() => Response.json({ token: "stolen" }));
-    const server = fakeServer((req, url) => {
+    const server = fakeServer((_req, url) => {
       if (url.pathname === "/token") return Response.redirect(`${elsewhere.url}/token`, 302);
       return new Response(null, { status: 401, headers: { "www-authenticate": `Bearer realm="${server.url}/token"` } });
     });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { RegistryError } from "../../src/registry/errors.ts";
+import type { RegistryError } from "../../src/registry/errors.ts";
 import { mediaTypes } from "../../src/distribution.ts";
 import { parseManifest } from "../../src/registry/manifest.ts";
 import { ociIndex, schema2, sha256 } from "./fake-registry.ts";

@@ -16,7 +16,9 @@ const script = (over: Partial<Parameters<typeof cleanupScript>[0]> = {}) =>
   cleanupScript({ registry: "r.example.com", registryVersion: 3, rule: { keep_last: "3" }, totals, steps, now: new Date("2026-02-01T10:00:00Z"), ...over });
 
 const files: string[] = [];
-afterAll(() => files.forEach((f) => rmSync(f, { force: true })));
+afterAll(() => {
+  for (const f of files) rmSync(f, { force: true });
+});
 
 /** Runs a script; not spawnSync, which would keep the in-process registry from answering. */
 async function runScript(text: string, env: Record<string, string>) {

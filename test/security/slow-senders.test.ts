@@ -16,7 +16,7 @@ beforeEach(async () => {
   servers = [];
 });
 afterEach(async () => {
-  servers.forEach((s) => s.stop(true));
+  for (const s of servers) s.stop(true);
   await db.close();
 });
 
@@ -45,7 +45,7 @@ test("256 and more connections stalled after headers and one byte take no capaci
     await Bun.sleep(200);
     for (let i = 0; i < 5; i++) expect(await deliver(`real ${i}`)).toMatchObject({ status: 200 });
   } finally {
-    connections.forEach((c) => c.socket.end());
+    for (const c of connections) c.socket.end();
   }
   expect((await db.query<{ n: number }>("select count(*)::int as n from regstat.events"))[0]!.n).toBe(5);
 });

@@ -74,7 +74,7 @@ describe("webhook bearer tokens", () => {
   test("a token file that is missing or holds no token stops start-up instead of leaving the webhook open", () => {
     const empty = join(dir, "empty");
     writeFileSync(empty, "# nothing yet\n\n");
-    expect(() => appWith(["--webhook-token-file", empty])).toThrow("--webhook-token-file: " + empty + " holds no tokens");
+    expect(() => appWith(["--webhook-token-file", empty])).toThrow(`--webhook-token-file: ${empty} holds no tokens`);
     expect(() => appWith(["--reports-token-file", join(dir, "absent")])).toThrow(/--reports-token-file: cannot read .*absent \(ENOENT\)/);
   });
 

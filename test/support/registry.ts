@@ -91,7 +91,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Real
     );
   }
   const configPath = join(root, "config.yml");
-  writeFileSync(configPath, lines.join("\n") + "\n");
+  writeFileSync(configPath, `${lines.join("\n")}\n`);
 
   let proc: ReturnType<typeof Bun.spawn> | undefined;
   const start = async () => {

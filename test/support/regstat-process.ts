@@ -72,7 +72,10 @@ export function regstatProcess(args: string[], options: RegstatOptions = {}): Re
     log,
     running: () => proc !== undefined && proc.exitCode === null && proc.signalCode === null,
     pid: () => proc!.pid,
-    peakRssMb: () => (poll(), peakKb / 1024),
+    peakRssMb: () => {
+      poll();
+      return peakKb / 1024;
+    },
     async start() {
       proc = Bun.spawn([process.execPath, main, "--host", "127.0.0.1", "--port", String(port), "--log-json", ...args], {
         cwd: root,
