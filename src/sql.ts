@@ -13,6 +13,7 @@ import m000009 from "../sql/migrations/000009_truthful_events.sql" with { type: 
 import m000010 from "../sql/migrations/000010_dead_letter_cause.sql" with { type: "text" };
 import m000011 from "../sql/migrations/000011_live_aggregates.sql" with { type: "text" };
 import m000012 from "../sql/migrations/000012_cleanup_plan.sql" with { type: "text" };
+import m000013 from "../sql/migrations/000013_storage_history.sql" with { type: "text" };
 import m000015 from "../sql/migrations/000015_bounded_bookkeeping.sql" with { type: "text" };
 import m000016 from "../sql/migrations/000016_settle_speed.sql" with { type: "text" };
 
@@ -59,6 +60,9 @@ import reportMostTagged from "../sql/queries/report_most_tagged.sql" with { type
 import reportNotPulled from "../sql/queries/report_not_pulled.sql" with { type: "text" };
 import reportOlderThan from "../sql/queries/report_older_than.sql" with { type: "text" };
 import reportOrphanedBlobs from "../sql/queries/report_orphaned_blobs.sql" with { type: "text" };
+import reportLargestRepositories from "../sql/queries/report_largest_repositories.sql" with { type: "text" };
+import reportRepositoryHistory from "../sql/queries/report_repository_history.sql" with { type: "text" };
+import reportStorageHistory from "../sql/queries/report_storage_history.sql" with { type: "text" };
 import reportRegistries from "../sql/queries/report_registries.sql" with { type: "text" };
 import reportRepositories from "../sql/queries/report_repositories.sql" with { type: "text" };
 import reportStorage from "../sql/queries/report_storage.sql" with { type: "text" };
@@ -103,6 +107,7 @@ export const migrations = [
   { version: 10, name: "dead_letter_cause", text: m000010 },
   { version: 11, name: "live_aggregates", text: m000011 },
   { version: 12, name: "cleanup_plan", text: m000012 },
+  { version: 13, name: "storage_history", text: m000013 },
   { version: 15, name: "bounded_bookkeeping", text: m000015 },
   { version: 16, name: "settle_speed", text: m000016 },
 ];
@@ -129,7 +134,10 @@ export const queries = {
   reportNotPulled,
   reportOlderThan,
   reportOrphanedBlobs,
+  reportLargestRepositories,
   reportRegistries,
+  reportRepositoryHistory,
+  reportStorageHistory,
   reportRepositories,
   reportStorage,
   countActivity,

@@ -36,4 +36,44 @@ full join regstat.expected_missing_blobs e
 where a.registry is null or e.registry is null
 union all
 select 'pending', jsonb_build_object('txid', txid), null, null from regstat.pending_settle
+union all
+-- the storage history (migration 13): its counts from scratch, and its last rows against the live figures
+-- (themselves checked above)
+select 'storage_counts', '{}'::jsonb, to_jsonb(a), to_jsonb(e)
+from regstat.storage_counts a
+full join (
+  select true as id,
+    (select count(distinct t.manifest_digest) from regstat.tags t where t.manifest_digest is not null) as images,
+    (select count(*) from regstat.expected_repository_storage) as repositories
+) e on e.id = a.id
+where to_jsonb(a) is distinct from to_jsonb(e)
+union all
+select 'storage_daily', '{}'::jsonb, to_jsonb(a), to_jsonb(e)
+from (
+  select deduplicated_bytes, orphaned_bytes, untagged_bytes, summed_bytes, images, repositories
+  from regstat.storage_daily order by day desc limit 1
+) a
+full join (
+  select t.deduplicated_bytes, t.orphaned_bytes, t.untagged_bytes, t.summed_bytes, c.images, c.repositories
+  from regstat.registry_totals t cross join regstat.storage_counts c
+) e on true
+where to_jsonb(a) is distinct from to_jsonb(e)
+  -- a database that never held anything has no history yet
+  and not (to_jsonb(a) is null
+    and (e.deduplicated_bytes, e.orphaned_bytes, e.untagged_bytes, e.summed_bytes, e.images, e.repositories) = (0, 0, 0, 0, 0, 0))
+union all
+select 'repository_storage_daily',
+  jsonb_build_object('registry', coalesce(a.registry, e.registry), 'repository', coalesce(a.repository, e.repository)),
+  to_jsonb(a), to_jsonb(e)
+from (
+  select distinct on (h.registry, h.repository) h.registry, h.repository, h.bytes, h.exclusive_bytes
+  from regstat.repository_storage_daily h
+  order by h.registry, h.repository, h.day desc
+) a
+full join (
+  select s.registry, s.repository, s.bytes, s.exclusive_bytes from regstat.repository_storage s
+  where s.bytes <> 0 or s.exclusive_bytes <> 0
+) e on e.registry = a.registry and e.repository = a.repository
+-- an emptied repository's last row says 0 bytes
+where to_jsonb(a) is distinct from to_jsonb(e) and not (e.registry is null and a.bytes = 0 and a.exclusive_bytes = 0)
 order by 1, 2

@@ -60,7 +60,11 @@ export function createMetrics(options: { namedRegistries?: Iterable<string> } = 
     "Registry processes seen with a new instance id, by registry: each restart lost the events it had not delivered.",
     reserved,
   );
-  const state = [storageBytes, repositories, images, tags, staleTags];
+  const repositoryBytes = new Gauge(
+    "regstat_repository_bytes",
+    "Bytes of the largest repositories (deduplicated within each; the largest-repositories report), a bounded number of them, by registry and repository.",
+  );
+  const state = [storageBytes, repositories, images, tags, staleTags, repositoryBytes];
   const families = [events, deadLetters, rejected, webhookSeconds, requests, databaseErrors, databaseUp, lastEvent, fetchJobs, pruned, clockAhead, registryRestarts, ...state];
 
   return {
@@ -86,6 +90,7 @@ export function createMetrics(options: { namedRegistries?: Iterable<string> } = 
         const bytes = read.storage[`${kind}_bytes`];
         if (typeof bytes === "number") storageBytes.set({ kind }, bytes);
       }
+      for (const row of read.largest) repositoryBytes.set({ registry: String(row.registry), repository: String(row.repository) }, row.bytes as number);
       for (const row of read.registries) {
         const registry = String(row.registry);
         repositories.set({ registry }, row.repositories as number);

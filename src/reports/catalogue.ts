@@ -204,6 +204,62 @@ export const reports: Report[] = [
     args: (v, after, limit) => [...filters(v), ...after, limit],
   },
   {
+    name: "largest-repositories",
+    description: "The repositories holding the most bytes (deduplicated within each), largest first.",
+    params: [],
+    list: true,
+    defaultLimit: 10,
+    columns: {
+      registry: "the registry",
+      repository: "the repository",
+      bytes: "bytes of its live manifests, their platforms and the blobs they reference, deduplicated within the repository (the repositories report's bytes)",
+      exclusive_bytes: "of those bytes, the manifests and blobs no other repository's live manifests reference",
+      shared_bytes: "the rest: bytes it shares with other repositories",
+    },
+    sql: queries.reportLargestRepositories,
+    start: [Number.MAX_SAFE_INTEGER, "", ""],
+    args: (v, after, limit) => [...filters(v), ...after, limit],
+  },
+  {
+    name: "storage-history",
+    description:
+      "The storage figures at the end of each UTC day over the last `days` days (today: now), newest first; recorded as they change and kept forever. Days before regstat recorded any are null.",
+    params: ["days"],
+    list: true,
+    columns: {
+      day: "the UTC day (YYYY-MM-DD)",
+      deduplicated_bytes: "the storage report's deduplicated_bytes at the end of that day",
+      orphaned_bytes: "bytes of every orphaned blob (the storage report with grace=0)",
+      untagged_bytes: "the storage report's untagged_bytes",
+      summed_bytes: "the storage report's summed_bytes",
+      images: "distinct manifests live tags point at, in every registry",
+      repositories: "repositories whose live manifests reach any bytes, in every registry",
+    },
+    sql: queries.reportStorageHistory,
+    start: ["9999-12-31"],
+    args: (v, after, limit) => [v.days ?? 30, ...after, limit],
+    check: (v) => v.registry || v.repository
+      ? { parameter: v.registry ? "registry" : "repository", message: "storage-history is for every registry together; ask repository-history for repositories", allowed: "nothing" }
+      : undefined,
+  },
+  {
+    name: "repository-history",
+    description:
+      "Each repository's bytes at the end of each UTC day over the last `days` days (today: now), by registry, repository and day, from its first recorded day on; kept forever.",
+    params: ["days"],
+    list: true,
+    columns: {
+      registry: "the registry",
+      repository: "the repository",
+      day: "the UTC day (YYYY-MM-DD)",
+      bytes: "the repositories report's bytes at the end of that day (0 once it held nothing)",
+      exclusive_bytes: "of those, the bytes no other repository referenced",
+    },
+    sql: queries.reportRepositoryHistory,
+    start: ["", "", "0001-01-01"],
+    args: (v, after, limit) => [...filters(v), v.days ?? 30, ...after, limit],
+  },
+  {
     name: "storage",
     description:
       "Total deduplicated bytes, bytes if every image were stored alone, and bytes held only by orphaned blobs and by untagged manifests.",

@@ -31,7 +31,7 @@ beforeAll(async () => {
     const layers = Array.from({ length: 1 + (i % 4) }, (_, n) => digestOf(`layer-${i}-${n}`));
     const img = image(`dash-${i}`, { repository, tag: "v1", layers });
     await deliver(app, ...img.blobPushes.map((e) => ({ ...e, timestamp: daysAgo(25 - i) })), img.push({ timestamp: daysAgo(25 - i) }));
-    for (let p = 0; p < i % 5; p++) await deliver(app, pullManifest({ repository, digest: img.digest, tag: "v1", timestamp: daysAgo(20 - i, p) }));
+    for (let p = 0; p < i % 5; p++) await deliver(app, pullManifest({ repository, digest: img.digest, tag: "v1", timestamp: daysAgo(Math.max(0, 20 - i), p) }));
   }
   await deliver(app, deleteTag({ repository: "team/app-22", tag: "v1", timestamp: daysAgo(1) }));
   const evil = image("evil", { repository: "evil/app", tag: "v1", host: EVIL });
@@ -41,6 +41,14 @@ beforeAll(async () => {
   expect(pushed.status).toBe(200);
   await db.query("update regstat.tags set repository = $1, name = $2 where repository = 'evil/app' and tag = 'v2'", [EVIL_REPOSITORY, `${HOST}/${EVIL_REPOSITORY}:v2`]);
   await db.query("update regstat.repository_manifests set repository = $1 where repository = 'evil/app' and registry = $2", [EVIL_REPOSITORY, HOST]);
+  // the days before today as regstat would have recorded them then (the events above were stored today)
+  for (let age = 1; age <= 12; age += 3) {
+    await db.query(
+      `insert into regstat.storage_daily (day, deduplicated_bytes, orphaned_bytes, untagged_bytes, summed_bytes, images, repositories)
+       values ((now() at time zone 'UTC')::date - $1::int, $2, $3, 0, $2, $4, $4)`,
+      [age, 90_000 - age * 5000, age * 100, 27 - age],
+    );
+  }
   browser = await openBrowser(app.app);
 });
 afterAll(async () => {
@@ -91,9 +99,23 @@ describe("the dashboard in a browser", () => {
         rects.map((r) => [r.getAttribute("data-x"), Number(r.getAttribute("data-y"))]));
       expect(points).toEqual(activity.map((r: any) => [r.day, r[series]]));
     }
+    const history = (await report(app, "storage-history", { days: 30 })).rows.reverse().filter((r: any) => r.images !== null);
+    expect(history.length).toBeGreaterThan(0);
+    for (const [column, series] of [["deduplicated_bytes", "deduplicated"], ["orphaned_bytes", "orphaned"], ["images", "images"], ["repositories", "repositories"]] as const) {
+      const points = await page.$$eval(`#growth [data-series="${series}"] circle`, (dots) =>
+        dots.map((d) => [d.getAttribute("data-x"), Number(d.getAttribute("data-y"))]));
+      expect(points).toEqual(history.map((r: any) => [r.day, r[column]]));
+    }
+    const largest = (await report(app, "largest-repositories", { limit: 10 })).rows;
+    expect(largest.length).toBe(10);
+    expect(await column(page, "#largest table", 1)).toEqual(largest.map((r: any) => `${r.registry}/${r.repository}`));
+    expect(await column(page, "#largest table", 2)).toEqual(largest.map((r: any) => String(r.bytes)));
+
     // each section links to the JSON it shows
     const links = await page.$$eval("a.report-link", (as) => as.map((a) => a.getAttribute("href")));
-    expect(links).toEqual(["/reports/storage", "/reports/registries", "/reports/activity?days=30"]);
+    expect(links).toEqual([
+      "/reports/storage", "/reports/storage-history?days=30", "/reports/largest-repositories?limit=10", "/reports/registries", "/reports/activity?days=30",
+    ]);
     await page.click('#storage a.report-link');
     expect(JSON.parse((await page.textContent("body"))!).rows[0]).toEqual(storage);
     await page.close();
@@ -125,6 +147,11 @@ describe("the dashboard in a browser", () => {
     const images = await report(app, "images", { registry: HOST, repository: "team/app-03" });
     expect(await column(page, "#tags", 1)).toEqual(images.rows.map((r: any) => r.tag));
     expect(await column(page, "#tags", 3)).toEqual(images.rows.map((r: any) => String(r.size)));
+    const history = (await report(app, "repository-history", { registry: HOST, repository: "team/app-03", days: 30 })).rows
+      .filter((r: any) => r.repository === "team/app-03");
+    expect(await page.$$eval('#growth [data-series="bytes"] circle', (dots) => dots.map((d) => [d.getAttribute("data-x"), Number(d.getAttribute("data-y"))])))
+      .toEqual(history.map((r: any) => [r.day, r.bytes]));
+    expect(history.at(-1).bytes).toBe(summary.bytes);
     const pulls = await page.$$eval('#activity [data-series="pulls"] rect', (rects) => rects.reduce((n, r) => n + Number(r.getAttribute("data-y")), 0));
     expect(pulls).toBe(3);
     await page.close();

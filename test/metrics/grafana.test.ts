@@ -61,7 +61,7 @@ describe("the Grafana dashboard in deploy/", () => {
       }
     }
     // the figures of the registry's contents are all on it
-    for (const name of ["regstat_storage_bytes", "regstat_registry_repositories", "regstat_registry_images", "regstat_registry_tags", "regstat_registry_tags_not_pulled"]) {
+    for (const name of ["regstat_storage_bytes", "regstat_registry_repositories", "regstat_registry_images", "regstat_registry_tags", "regstat_registry_tags_not_pulled", "regstat_repository_bytes"]) {
       expect(asked.has(name), name).toBe(true);
     }
   });

@@ -5,6 +5,7 @@ import { freshDb } from "../support/db.ts";
 import { digestOf, image, pullManifest } from "../support/events.ts";
 import { allFixtures } from "../support/fixtures.ts";
 import { daysAgo, deliver, report, type App } from "../reports/support.ts";
+import { METRICS_TOP_REPOSITORIES } from "../../src/metrics/registry-state.ts";
 import { parseMetrics } from "./parse.ts";
 
 const HOST = "registry.test:5000";
@@ -51,6 +52,19 @@ describe("the registry's contents in /metrics", () => {
       expect(m.get(`regstat_registry_images{registry="${r.registry}"}`)).toBe(r.images);
       expect(m.get(`regstat_registry_tags{registry="${r.registry}"}`)).toBe(r.tags);
     }
+  });
+
+  test("the largest repositories by bytes, a bounded number of series, are the largest-repositories report's", async () => {
+    for (let i = 0; i < METRICS_TOP_REPOSITORIES + 5; i++) {
+      const img = image(`state-many-${i}`, { repository: `state/many-${String(i).padStart(2, "0")}`, tag: "v1" });
+      const now = new Date().toISOString();
+      await deliver(app, ...img.blobPushes.map((e) => ({ ...e, timestamp: now })), img.push({ timestamp: now }));
+    }
+    const m = await scrape();
+    const largest = (await report(app, "largest-repositories", { limit: METRICS_TOP_REPOSITORIES })).rows;
+    const served = [...m.entries()].filter(([k]) => k.startsWith("regstat_repository_bytes{"));
+    expect(served.length).toBe(METRICS_TOP_REPOSITORIES);
+    expect(new Map(served)).toEqual(new Map(largest.map((r: any) => [`regstat_repository_bytes{registry="${r.registry}",repository="${r.repository}"}`, r.bytes])));
   });
 
   test("tags not pulled for 30 and 90 days: as many as the not-pulled report lists", async () => {

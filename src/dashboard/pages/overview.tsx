@@ -1,8 +1,10 @@
 /** @jsxImportSource hono/jsx */
 import { Bytes, Count, When } from "../format.tsx";
-import { ActivityChart } from "./activity-chart.tsx";
 import { Layout, ReportLink } from "../layout.tsx";
 import type { Read } from "../read.ts";
+import { ActivityChart } from "./activity-chart.tsx";
+import { HistoryChart } from "./history-chart.tsx";
+import { repositoryHref } from "./repositories.tsx";
 
 const storageFigures = [
   ["deduplicated_bytes", "Stored (deduplicated)", "every blob and manifest once: what the registry's disk holds"],
@@ -12,8 +14,10 @@ const storageFigures = [
 ] as const;
 
 export async function Overview({ read }: { read: Read }) {
-  const [storage, activity, registries] = await Promise.all([
+  const [storage, history, largest, activity, registries] = await Promise.all([
     read("storage"),
+    read("storage-history", { days: "30" }),
+    read("largest-repositories", { limit: "10" }),
     read("activity", { days: "30" }),
     read("registries"),
   ]);
@@ -31,6 +35,37 @@ export async function Overview({ read }: { read: Read }) {
             </div>
           ))}
         </div>
+      </section>
+      <section id="growth">
+        <h2>Storage per day, last 30 days <ReportLink href={history.href} /></h2>
+        <HistoryChart
+          label="Deduplicated, orphaned and untagged bytes at the end of each UTC day"
+          rows={history.rows}
+          columns={[["deduplicated_bytes", "deduplicated"], ["orphaned_bytes", "orphaned"], ["untagged_bytes", "untagged"]]}
+          bytes
+        />
+        <HistoryChart
+          label="Images and repositories at the end of each UTC day"
+          rows={history.rows}
+          columns={[["images", "images"], ["repositories", "repositories"]]}
+          bytes={false}
+        />
+      </section>
+      <section id="largest">
+        <h2>Largest repositories <ReportLink href={largest.href} /></h2>
+        <table>
+          <thead><tr><th>Repository</th><th class="num">Bytes</th><th class="num">Only here</th><th class="num">Shared</th></tr></thead>
+          <tbody>
+            {largest.rows.map((r) => (
+              <tr>
+                <td><a href={repositoryHref(r.registry, r.repository)}>{`${r.registry}/${r.repository}`}</a></td>
+                <td class="num"><Bytes value={r.bytes} /></td>
+                <td class="num"><Bytes value={r.exclusive_bytes} /></td>
+                <td class="num"><Bytes value={r.shared_bytes} /></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </section>
       <section id="registries">
         <h2>Registries <ReportLink href={registries.href} /></h2>

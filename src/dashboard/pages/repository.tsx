@@ -4,6 +4,7 @@ import { Bytes, Count, When } from "../format.tsx";
 import { Layout, Pager, ReportLink } from "../layout.tsx";
 import type { Given, Read } from "../read.ts";
 import { ActivityChart } from "./activity-chart.tsx";
+import { HistoryChart } from "./history-chart.tsx";
 import { ImagesTable } from "./images-table.tsx";
 
 /**
@@ -15,8 +16,9 @@ export async function Repository({ read, query }: { read: Read; query: Given }) 
   const name = query.repository ?? "";
   if (!registry || !name) throw new AppError(400, "invalid_parameter", "registry and repository are required");
   const scope = { registry, repository: name };
-  const [summary, images, activity] = await Promise.all([
+  const [summary, history, images, activity] = await Promise.all([
     read("repositories", { ...scope, limit: "1" }),
+    read("repository-history", { ...scope, days: "30", limit: "30" }),
     read("images", { ...scope, limit: query.limit ?? "100", cursor: query.cursor }),
     read("activity", { ...scope, days: "30" }),
   ]);
@@ -37,6 +39,15 @@ export async function Repository({ read, query }: { read: Read; query: Given }) 
             <div class="figure"><dt class="label">Last pull</dt><dd class="value"><When value={row.last_pull} /></dd></div>
           </dl>
         ) : <p class="none">This repository holds no live manifest.</p>}
+      </section>
+      <section id="growth">
+        <h2>Bytes per day, last 30 days <ReportLink href={history.href} /></h2>
+        <HistoryChart
+          label="Bytes at the end of each UTC day"
+          rows={history.rows.filter((r) => r.repository === name).reverse()}
+          columns={[["bytes", "bytes"], ["exclusive_bytes", "only here"]]}
+          bytes
+        />
       </section>
       <section id="tags-section">
         <h2>Tags <ReportLink href={images.href} /></h2>
