@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import type { Db } from "../../src/db/db.ts";
+import { type App, daysAgo, deliver, report } from "../reports/support.ts";
 import { testApp } from "../support/app.ts";
-import { openBrowser, testOutputDir, type Browser, type TestPage } from "../support/browser.ts";
+import { type Browser, openBrowser, type TestPage, testOutputDir } from "../support/browser.ts";
 import { freshDb } from "../support/db.ts";
 import { deleteTag, digestOf, image, pullManifest } from "../support/events.ts";
 import { allFixtures } from "../support/fixtures.ts";
-import { daysAgo, deliver, report, type App } from "../reports/support.ts";
 
 // The real registry's history (../shared/fixtures), and a second registry with a month of pushes and
 // pulls, some of it sent by a host whose name is HTML.
@@ -31,7 +31,8 @@ beforeAll(async () => {
     const layers = Array.from({ length: 1 + (i % 4) }, (_, n) => digestOf(`layer-${i}-${n}`));
     const img = image(`dash-${i}`, { repository, tag: "v1", layers });
     await deliver(app, ...img.blobPushes.map((e) => ({ ...e, timestamp: daysAgo(25 - i) })), img.push({ timestamp: daysAgo(25 - i) }));
-    for (let p = 0; p < i % 5; p++) await deliver(app, pullManifest({ repository, digest: img.digest, tag: "v1", timestamp: daysAgo(Math.max(0, 20 - i), p) }));
+    for (let p = 0; p < i % 5; p++)
+      await deliver(app, pullManifest({ repository, digest: img.digest, tag: "v1", timestamp: daysAgo(Math.max(0, 20 - i), p) }));
   }
   await deliver(app, deleteTag({ repository: "team/app-22", tag: "v1", timestamp: daysAgo(1) }));
   const evil = image("evil", { repository: "evil/app", tag: "v1", host: EVIL });
@@ -39,14 +40,27 @@ beforeAll(async () => {
   // the webhook refuses such a repository name, but a database adopted from the original program holds what it was given
   const pushed = await app.post({ events: [image("evil-2", { repository: "evil/app", tag: "v2" }).push()] });
   expect(pushed.status).toBe(200);
-  await db.query("update regstat.tags set repository = $1, name = $2 where repository = 'evil/app' and tag = 'v2'", [EVIL_REPOSITORY, `${HOST}/${EVIL_REPOSITORY}:v2`]);
-  await db.query("update regstat.repository_manifests set repository = $1 where repository = 'evil/app' and registry = $2", [EVIL_REPOSITORY, HOST]);
+  await db.query("update regstat.tags set repository = $1, name = $2 where repository = 'evil/app' and tag = 'v2'", [
+    EVIL_REPOSITORY,
+    `${HOST}/${EVIL_REPOSITORY}:v2`,
+  ]);
+  await db.query("update regstat.repository_manifests set repository = $1 where repository = 'evil/app' and registry = $2", [
+    EVIL_REPOSITORY,
+    HOST,
+  ]);
   // the days before today as regstat would have recorded them then (the events above were stored today)
   for (let age = 1; age <= 12; age += 3) {
     await db.query(
       `insert into regstat.storage_daily (day, deduplicated_bytes, orphaned_bytes, untagged_bytes, summed_bytes, images, repositories)
        values ((now() at time zone 'UTC')::date - $1::int, $2, $3, 0, $2, $4, $4)`,
       [age, 90_000 - age * 5000, age * 100, 27 - age],
+    );
+  }
+  for (const age of [9, 4]) {
+    await db.query(
+      `insert into regstat.repository_storage_daily (registry, repository, day, bytes, exclusive_bytes)
+       values ($1, 'team/app-03', (now() at time zone 'UTC')::date - $2::int, $3, $3)`,
+      [HOST, age, 1000 * age],
     );
   }
   browser = await openBrowser(app.app);
@@ -73,7 +87,9 @@ async function visit(path: string, name: string): Promise<TestPage> {
 
 /** The exact values of the `<data>` elements in the cells of a table's column (1-based), row by row. */
 const column = (page: Page, table: string, n: number) =>
-  page.$$eval(`${table} tbody tr td:nth-child(${n})`, (cells) => cells.map((c) => c.querySelector("data")?.getAttribute("value") ?? c.textContent));
+  page.$$eval(`${table} tbody tr td:nth-child(${n})`, (cells) =>
+    cells.map((c) => c.querySelector("data")?.getAttribute("value") ?? c.textContent),
+  );
 
 describe("the dashboard in a browser", () => {
   test("overview: the storage figures, registries and activity chart are the reports' own", async () => {
@@ -96,14 +112,22 @@ describe("the dashboard in a browser", () => {
     expect(activity.some((r: any) => r.pushes > 0 && r.pulls > 0)).toBe(true);
     for (const series of ["pushes", "pulls", "deletes"]) {
       const points = await page.$$eval(`#activity [data-series="${series}"] rect`, (rects) =>
-        rects.map((r) => [r.getAttribute("data-x"), Number(r.getAttribute("data-y"))]));
+        rects.map((r) => [r.getAttribute("data-x"), Number(r.getAttribute("data-y"))]),
+      );
       expect(points).toEqual(activity.map((r: any) => [r.day, r[series]]));
     }
     const history = (await report(app, "storage-history", { days: 30 })).rows.reverse().filter((r: any) => r.images !== null);
     expect(history.length).toBeGreaterThan(0);
-    for (const [column, series] of [["deduplicated_bytes", "deduplicated"], ["orphaned_bytes", "orphaned"], ["images", "images"], ["repositories", "repositories"]] as const) {
+    for (const [column, series] of [
+      ["deduplicated_bytes", "deduplicated"],
+      ["orphaned_bytes", "orphaned"],
+      ["untagged_bytes", "untagged"],
+      ["images", "images"],
+      ["repositories", "repositories"],
+    ] as const) {
       const points = await page.$$eval(`#growth [data-series="${series}"] circle`, (dots) =>
-        dots.map((d) => [d.getAttribute("data-x"), Number(d.getAttribute("data-y"))]));
+        dots.map((d) => [d.getAttribute("data-x"), Number(d.getAttribute("data-y"))]),
+      );
       expect(points).toEqual(history.map((r: any) => [r.day, r[column]]));
     }
     const largest = (await report(app, "largest-repositories", { limit: 10 })).rows;
@@ -114,9 +138,13 @@ describe("the dashboard in a browser", () => {
     // each section links to the JSON it shows
     const links = await page.$$eval("a.report-link", (as) => as.map((a) => a.getAttribute("href")));
     expect(links).toEqual([
-      "/reports/storage", "/reports/storage-history?days=30", "/reports/largest-repositories?limit=10", "/reports/registries", "/reports/activity?days=30",
+      "/reports/storage",
+      "/reports/storage-history?days=30",
+      "/reports/largest-repositories?limit=10",
+      "/reports/registries",
+      "/reports/activity?days=30",
     ]);
-    await page.click('#storage a.report-link');
+    await page.click("#storage a.report-link");
     expect(JSON.parse((await page.textContent("body"))!).rows[0]).toEqual(storage);
     await page.close();
   });
@@ -143,16 +171,28 @@ describe("the dashboard in a browser", () => {
   test("a repository's page: its holdings, tags and activity from the reports", async () => {
     const page = await visit(`/dashboard/repository?registry=${HOST}&repository=team/app-03`, "repository");
     const summary = (await report(app, "repositories", { registry: HOST, repository: "team/app-03", limit: 1 })).rows[0];
-    for (const key of ["bytes", "tags", "manifests", "pulls"]) expect(await page.getAttribute(`#${key} data`, "value")).toBe(String(summary[key]));
+    for (const key of ["bytes", "tags", "manifests", "pulls"])
+      expect(await page.getAttribute(`#${key} data`, "value")).toBe(String(summary[key]));
     const images = await report(app, "images", { registry: HOST, repository: "team/app-03" });
     expect(await column(page, "#tags", 1)).toEqual(images.rows.map((r: any) => r.tag));
     expect(await column(page, "#tags", 3)).toEqual(images.rows.map((r: any) => String(r.size)));
-    const history = (await report(app, "repository-history", { registry: HOST, repository: "team/app-03", days: 30 })).rows
-      .filter((r: any) => r.repository === "team/app-03");
-    expect(await page.$$eval('#growth [data-series="bytes"] circle', (dots) => dots.map((d) => [d.getAttribute("data-x"), Number(d.getAttribute("data-y"))])))
-      .toEqual(history.map((r: any) => [r.day, r.bytes]));
+    const history = (await report(app, "repository-history", { registry: HOST, repository: "team/app-03", days: 30 })).rows.filter(
+      (r: any) => r.repository === "team/app-03",
+    );
+    expect(history.length).toBe(10); // from its first recorded day, 9 days ago
+    for (const [column, series] of [
+      ["bytes", "bytes"],
+      ["exclusive_bytes", "only here"],
+    ] as const) {
+      const points = await page.$$eval(`#growth [data-series="${series}"] circle`, (dots) =>
+        dots.map((d) => [d.getAttribute("data-x"), Number(d.getAttribute("data-y"))]),
+      );
+      expect(points).toEqual(history.map((r: any) => [r.day, r[column]]));
+    }
     expect(history.at(-1).bytes).toBe(summary.bytes);
-    const pulls = await page.$$eval('#activity [data-series="pulls"] rect', (rects) => rects.reduce((n, r) => n + Number(r.getAttribute("data-y")), 0));
+    const pulls = await page.$$eval('#activity [data-series="pulls"] rect', (rects) =>
+      rects.reduce((n, r) => n + Number(r.getAttribute("data-y")), 0),
+    );
     expect(pulls).toBe(3);
     await page.close();
   });
@@ -211,8 +251,12 @@ describe("the dashboard in a browser", () => {
     const page = await visit("/dashboard/deletions", "deletions");
     const answer = await report(app, "deletions");
     expect(answer.rows.length).toBe(4);
-    expect(await page.$$eval("#deletions tbody td:nth-child(6)", (c) => c.map((x) => x.textContent))).toEqual(answer.rows.map((r: any) => r.event_id));
-    expect(await page.$$eval("#deletions tbody time", (t) => t.map((x) => x.getAttribute("datetime")))).toEqual(answer.rows.map((r: any) => r.deleted));
+    expect(await page.$$eval("#deletions tbody td:nth-child(6)", (c) => c.map((x) => x.textContent))).toEqual(
+      answer.rows.map((r: any) => r.event_id),
+    );
+    expect(await page.$$eval("#deletions tbody time", (t) => t.map((x) => x.getAttribute("datetime")))).toEqual(
+      answer.rows.map((r: any) => r.deleted),
+    );
     await page.close();
   });
 
@@ -225,7 +269,10 @@ describe("the dashboard in a browser", () => {
     expect(await page.textContent("h1")).toBe(`${EVIL}/evil/app`);
     expect(await page.$$("main img")).toEqual([]);
     await page.goto(`${browser.base}/dashboard/repositories?repository=evil/`);
-    expect(await page.$$eval("#repositories td:nth-child(2)", (cells) => cells.map((c) => c.textContent))).toEqual(["evil/app", EVIL_REPOSITORY]);
+    expect(await page.$$eval("#repositories td:nth-child(2)", (cells) => cells.map((c) => c.textContent))).toEqual([
+      "evil/app",
+      EVIL_REPOSITORY,
+    ]);
     await page.click(`a:text("${EVIL_REPOSITORY}")`);
     expect(await page.textContent("h1")).toBe(`${HOST}/${EVIL_REPOSITORY}`);
     expect(await page.$$eval("#tags td:first-child", (cells) => cells.map((c) => c.textContent))).toEqual(["v2"]);

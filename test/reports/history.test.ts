@@ -8,7 +8,7 @@ import { testApp } from "../support/app.ts";
 import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
 import { deleteDigest, digestOf, HOST, image, pushBlob } from "../support/events.ts";
-import { daysAgo, deliver, report, type App } from "./support.ts";
+import { type App, daysAgo, deliver, report } from "./support.ts";
 
 // Growth over time (migration 13): what storage-history, repository-history and largest-repositories answer.
 const DAY = 86_400_000;
@@ -19,7 +19,13 @@ const shared = digestOf("history/shared");
 const app1 = image("history-1", { repository: "hist/app", tag: "v1", layers: [shared, digestOf("history/1")] });
 const lib = image("history-2", { repository: "hist/lib", tag: "v1", layers: [shared, digestOf("history/2"), digestOf("history/3")] });
 const orphan = digestOf("history/orphan");
-const bothImages = [...app1.blobPushes, app1.push(), ...lib.blobPushes, lib.push(), pushBlob({ repository: "hist/app", digest: orphan, size: 777 })];
+const bothImages = [
+  ...app1.blobPushes,
+  app1.push(),
+  ...lib.blobPushes,
+  lib.push(),
+  pushBlob({ repository: "hist/app", digest: orphan, size: 777 }),
+];
 
 /** A repository's rows of repository-history, as [day, bytes]. */
 const bytesPerDay = async (app: App, repository: string, days: number) =>
@@ -36,8 +42,24 @@ describe("storage history", () => {
 
   test("a database that never held anything has no history yet", async () => {
     expect((await report(app, "storage-history", { days: 2 })).rows).toEqual([
-      { day: today(), deduplicated_bytes: null, orphaned_bytes: null, untagged_bytes: null, summed_bytes: null, images: null, repositories: null },
-      { day: dayBefore(1), deduplicated_bytes: null, orphaned_bytes: null, untagged_bytes: null, summed_bytes: null, images: null, repositories: null },
+      {
+        day: today(),
+        deduplicated_bytes: null,
+        orphaned_bytes: null,
+        untagged_bytes: null,
+        summed_bytes: null,
+        images: null,
+        repositories: null,
+      },
+      {
+        day: dayBefore(1),
+        deduplicated_bytes: null,
+        orphaned_bytes: null,
+        untagged_bytes: null,
+        summed_bytes: null,
+        images: null,
+        repositories: null,
+      },
     ]);
     expect((await report(app, "repository-history", { days: 2 })).rows).toEqual([]);
     await expectConsistent(db);
@@ -62,11 +84,16 @@ describe("storage history", () => {
     );
     const first = await report(app, "storage-history", { days: 7, limit: 4 });
     expect(first.rows.map((r: any) => [r.day, r.deduplicated_bytes])).toEqual([
-      [today(), first.rows[0].deduplicated_bytes], [dayBefore(1), 150], [dayBefore(2), 150], [dayBefore(3), 150],
+      [today(), first.rows[0].deduplicated_bytes],
+      [dayBefore(1), 150],
+      [dayBefore(2), 150],
+      [dayBefore(3), 150],
     ]);
     const second = await report(app, "storage-history", { days: 7, limit: 4, cursor: first.next_cursor });
     expect(second.rows.map((r: any) => [r.day, r.deduplicated_bytes, r.images])).toEqual([
-      [dayBefore(4), 100, 1], [dayBefore(5), 100, 1], [dayBefore(6), null, null],
+      [dayBefore(4), 100, 1],
+      [dayBefore(5), 100, 1],
+      [dayBefore(6), null, null],
     ]);
     expect(second.next_cursor).toBeNull();
     expect((await report(app, "storage-history", { repository: "hist/" }, 400)).error.details).toMatchObject({ parameter: "repository" });
@@ -82,7 +109,11 @@ describe("storage history", () => {
       "insert into regstat.repository_storage_daily (registry, repository, day, bytes, exclusive_bytes) values ($1, 'hist/app', $2, 10, 5)",
       [HOST, dayBefore(2)],
     );
-    expect(await bytesPerDay(app, "hist/app", 3)).toEqual([[dayBefore(2), 10], [dayBefore(1), 10], [today(), before[0].bytes]]);
+    expect(await bytesPerDay(app, "hist/app", 3)).toEqual([
+      [dayBefore(2), 10],
+      [dayBefore(1), 10],
+      [today(), before[0].bytes],
+    ]);
 
     await deliver(app, deleteDigest({ repository: "hist/lib", digest: lib.digest }));
     const lib1day = await report(app, "repository-history", { days: 1, repository: "hist/lib" });
@@ -110,7 +141,15 @@ describe("storage history", () => {
     const repositories = (await report(app, "repositories")).rows;
     const largest = await report(app, "largest-repositories", { limit: 1 });
     const biggest = [...repositories].sort((a: any, b: any) => b.bytes - a.bytes);
-    expect(largest.rows).toEqual([{ registry: HOST, repository: biggest[0].repository, bytes: biggest[0].bytes, exclusive_bytes: biggest[0].exclusive_bytes, shared_bytes: biggest[0].shared_bytes }]);
+    expect(largest.rows).toEqual([
+      {
+        registry: HOST,
+        repository: biggest[0].repository,
+        bytes: biggest[0].bytes,
+        exclusive_bytes: biggest[0].exclusive_bytes,
+        shared_bytes: biggest[0].shared_bytes,
+      },
+    ]);
     const next = await report(app, "largest-repositories", { limit: 1, cursor: largest.next_cursor });
     expect(next.rows.map((r: any) => r.repository)).toEqual([biggest[1].repository]);
   });
@@ -127,11 +166,12 @@ describe("the day a change is recorded on", () => {
   afterAll(() => db.close());
 
   /** A change in one transaction whose settle reads `clock` for the time, in a session whose time zone is `zone`. */
-  const growLayerAt = (clock: number, zone: string) => db.transaction(async (tx) => {
-    await tx.query(`set local timezone = '${zone}'`);
-    await tx.query("select set_config('regstat.history_clock', $1, true)", [new Date(clock).toISOString()]);
-    await tx.query("update regstat.blobs set size = size + 1 where digest = $1", [app1.layers[1]]);
-  });
+  const growLayerAt = (clock: number, zone: string) =>
+    db.transaction(async (tx) => {
+      await tx.query(`set local timezone = '${zone}'`);
+      await tx.query("select set_config('regstat.history_clock', $1, true)", [new Date(clock).toISOString()]);
+      await tx.query("update regstat.blobs set size = size + 1 where digest = $1", [app1.layers[1]]);
+    });
 
   test("is the UTC day: a millisecond before midnight is the day before, midnight the new day, whatever the time zone", async () => {
     const midnight = Math.floor(Date.now() / DAY) * DAY;
@@ -145,9 +185,14 @@ describe("the day a change is recorded on", () => {
       [utcDay(midnight), storage.deduplicated_bytes + 2],
       [utcDay(midnight - 1), storage.deduplicated_bytes + 1],
     ]);
-    expect(await bytesPerDay(app, "hist/app", 2)).toEqual([[utcDay(midnight - 1), app0.bytes + 1], [utcDay(midnight), app0.bytes + 2]]);
+    expect(await bytesPerDay(app, "hist/app", 2)).toEqual([
+      [utcDay(midnight - 1), app0.bytes + 1],
+      [utcDay(midnight), app0.bytes + 2],
+    ]);
     // hist/lib did not change: its history is one row, today's from the push, carried on to no earlier day
-    expect(await bytesPerDay(app, "hist/lib", 2)).toEqual([[today(), (await report(app, "repositories", { repository: "hist/lib" })).rows[0].bytes]]);
+    expect(await bytesPerDay(app, "hist/lib", 2)).toEqual([
+      [today(), (await report(app, "repositories", { repository: "hist/lib" })).rows[0].bytes],
+    ]);
     await expectConsistent(db);
   });
 
@@ -178,7 +223,10 @@ describe("upgrading a database that already holds a registry", () => {
   test("migration 13 starts its history on the day of the upgrade, and it checks clean", async () => {
     const db = await freshDb({ migrated: false });
     try {
-      await migrate(db, migrations.filter((m) => m.version < 13));
+      await migrate(
+        db,
+        migrations.filter((m) => m.version < 13),
+      );
       const app = testApp(db);
       await deliver(app, ...bothImages);
       expect(await migrate(db)).toEqual(migrations.filter((m) => m.version >= 13).map((m) => m.version));
@@ -188,7 +236,13 @@ describe("upgrading a database that already holds a registry", () => {
       expect((await report(app, "storage-history", { days: 2 })).rows[1].images).toBeNull();
       const repositories = (await report(app, "repositories")).rows;
       expect((await report(app, "repository-history", { days: 2 })).rows).toEqual(
-        repositories.map((r: any) => ({ registry: HOST, repository: r.repository, day: today(), bytes: r.bytes, exclusive_bytes: r.exclusive_bytes })),
+        repositories.map((r: any) => ({
+          registry: HOST,
+          repository: r.repository,
+          day: today(),
+          bytes: r.bytes,
+          exclusive_bytes: r.exclusive_bytes,
+        })),
       );
       await expectConsistent(db);
     } finally {

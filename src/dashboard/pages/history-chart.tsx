@@ -3,9 +3,9 @@ import type { Row } from "../../reports/run.ts";
 import { LineChart } from "../chart.tsx";
 import { grouped, humanBytes } from "../format.tsx";
 
-/** Lines of a history report's columns (rows newest day first); days before anything was recorded are left out. */
+/** Lines of a history report's columns, oldest day first; days before anything was recorded are left out. */
 export function HistoryChart(props: { rows: Row[]; columns: [column: string, name: string][]; bytes: boolean; label: string }) {
-  const days = [...props.rows].reverse();
+  const days = [...props.rows].sort((a, b) => String(a.day).localeCompare(String(b.day)));
   return (
     <LineChart
       label={props.label}

@@ -44,7 +44,7 @@ export async function Repository({ read, query }: { read: Read; query: Given }) 
         <h2>Bytes per day, last 30 days <ReportLink href={history.href} /></h2>
         <HistoryChart
           label="Bytes at the end of each UTC day"
-          rows={history.rows.filter((r) => r.repository === name).reverse()}
+          rows={history.rows.filter((r) => r.repository === name)}
           columns={[["bytes", "bytes"], ["exclusive_bytes", "only here"]]}
           bytes
         />
