@@ -282,6 +282,31 @@ describe("the dashboard in a browser", () => {
     await page.close();
   });
 
+  test("with JavaScript off: the charts are drawn on the server and every control works by its button", async () => {
+    const page = await browser.page({ javaScript: false });
+    await page.goto(`${browser.base}/`);
+    const activity = (await report(app, "activity", { days: 30 })).rows;
+    expect(await page.locator('#activity [data-series="pulls"] rect').count()).toBe(activity.length);
+    const history = (await report(app, "storage-history", { days: 30 })).rows.filter((r: any) => r.images !== null);
+    expect(await page.locator('#growth [data-series="deduplicated"] circle').count()).toBe(history.length);
+
+    await page.goto(`${browser.base}/dashboard/stale`);
+    await page.fill('input[name="amount"]', "10");
+    await page.selectOption('select[name="question"]', "older-than");
+    await page.click('button:text("Show")');
+    await page.waitForURL(/question=older-than/);
+    const older = await report(app, "older-than", { days: 10 });
+    expect(await column(page, "#stale", 1)).toEqual(older.rows.map((r: any) => `${r.registry}/${r.repository}`));
+
+    await page.goto(`${browser.base}/dashboard/cleanup`);
+    await page.fill('input[name="keep_pulled_within"]', "10d");
+    await page.click('button:text("Plan")');
+    const plan = await report(app, "cleanup", { keep_pulled_within: "10d", limit: 100 });
+    expect(await page.getAttribute("#reclaimable_bytes data", "value")).toBe(String(plan.totals.reclaimable_bytes));
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
   test("a bad control value is refused on the page, naming it", async () => {
     const page = await browser.page();
     const response = await page.goto(`${browser.base}/dashboard/stale?amount=-3`);

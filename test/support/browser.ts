@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { dbKind } from "./db.ts";
 
 /** Where a browser test writes what a person may want to look at (screenshots): test-output/<test>/<database>. */
@@ -17,7 +17,8 @@ export type TestPage = Page & { errors: string[] };
 export type Browser = {
   /** where the app given to openBrowser is served */
   base: string;
-  page(): Promise<TestPage>;
+  /** a new tab; `javaScript: false` runs no script in it, as a browser with JavaScript turned off */
+  page(options?: { javaScript?: boolean }): Promise<TestPage>;
   /** how many distinct colours a PNG has (a blank screenshot has one) */
   colours(png: Uint8Array): Promise<number>;
   close(): Promise<void>;
@@ -33,14 +34,23 @@ export async function openBrowser(app: Served): Promise<Browser> {
     executablePath: "/usr/bin/chromium",
     headless: true,
     args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
     ],
   });
   return {
     base: `http://127.0.0.1:${server.port}`,
-    async page() {
+    async page(options = {}) {
       const page: TestPage = Object.assign(await context.newPage(), { errors: [] as string[] });
+      if (options.javaScript === false) {
+        await (await context.newCDPSession(page)).send("Emulation.setScriptExecutionDisabled", { value: true });
+      }
       page.on("console", (m) => void (m.type() === "error" && page.errors.push(m.text())));
       page.on("pageerror", (e) => void page.errors.push(e.message));
       return page;
@@ -69,4 +79,3 @@ export async function openBrowser(app: Served): Promise<Browser> {
     },
   };
 }
-
