@@ -153,7 +153,15 @@ describe("the dashboard in a browser", () => {
     const page = await visit("/dashboard/repositories?limit=10", "repositories");
     const first = await report(app, "repositories", { limit: 10 });
     expect(await column(page, "#repositories", 2)).toEqual(first.rows.map((r: any) => r.repository));
-    expect(await column(page, "#repositories", 3)).toEqual(first.rows.map((r: any) => String(r.bytes)));
+    for (const [n, key] of [
+      [3, "bytes"],
+      [4, "exclusive_bytes"],
+      [5, "tags"],
+      [6, "manifests"],
+      [9, "pulls"],
+    ] as const) {
+      expect(await column(page, "#repositories", n)).toEqual(first.rows.map((r: any) => String(r[key])));
+    }
     await page.click("a[rel=next]");
     const second = await report(app, "repositories", { limit: 10, cursor: first.next_cursor });
     expect(await column(page, "#repositories", 2)).toEqual(second.rows.map((r: any) => r.repository));
@@ -164,6 +172,10 @@ describe("the dashboard in a browser", () => {
     await page.click('th a:text("Bytes")');
     expect(await column(page, "#repositories", 3)).toEqual([...ascending].reverse());
     expect(await page.getAttribute('th[aria-sort="descending"] a', "href")).toContain("sort=bytes");
+    await page.click('th a:text("Only here")');
+    expect(await column(page, "#repositories", 4)).toEqual(
+      [...second.rows].sort((a: any, b: any) => a.exclusive_bytes - b.exclusive_bytes).map((r: any) => String(r.exclusive_bytes)),
+    );
     expect(page.errors).toEqual([]);
     await page.close();
   });

@@ -55,7 +55,8 @@ describe("report parameters, formats and the catalogue", () => {
     const { reports } = (await response.json()) as any;
     expect(reports.map((r: any) => r.name)).toEqual([
       "images", "blobs", "older-than", "not-pulled", "orphaned-blobs", "missing-blobs", "most-tagged",
-      "repositories", "registries", "storage", "activity", "deletions", "cleanup", "cleanup-repositories", "gc-hazards", "coverage",
+      "repositories", "largest-repositories", "registries", "storage", "storage-history", "repository-history", "activity", "deletions",
+      "cleanup", "cleanup-repositories", "gc-hazards", "coverage",
     ]);
     expect(reports.find((r: any) => r.name === "older-than").parameters.map((p: any) => p.name))
       .toEqual(["days", "registry", "repository", "limit", "cursor"]);

@@ -7,6 +7,7 @@ import type { Given, Read } from "../read.ts";
 const columns = [
   ["repository", "Repository"],
   ["bytes", "Bytes"],
+  ["exclusive_bytes", "Only here"],
   ["tags", "Tags"],
   ["manifests", "Manifests"],
   ["last_push", "Last push"],
@@ -50,14 +51,19 @@ export async function Repositories({ read, query }: { read: Read; query: Given }
         <button type="submit">Show</button>
       </form>
       <section>
-        <h2>Repositories <ReportLink href={answer.href} /></h2>
+        <h2>
+          Repositories <ReportLink href={answer.href} />
+        </h2>
         <p class="note">Pages follow the report's order (registry, then name); a column heading sorts the page shown.</p>
         <table id="repositories">
           <thead>
             <tr>
               <th>Registry</th>
               {columns.map(([column, label]) => (
-                <th class={column === "repository" ? undefined : "num"} aria-sort={column === sort ? (descending ? "descending" : "ascending") : undefined}>
+                <th
+                  class={column === "repository" ? undefined : "num"}
+                  aria-sort={column === sort ? (descending ? "descending" : "ascending") : undefined}
+                >
                   <a href={sortHref(column)}>{label}</a>
                 </th>
               ))}
@@ -67,19 +73,40 @@ export async function Repositories({ read, query }: { read: Read; query: Given }
             {rows.map((r) => (
               <tr>
                 <td>{String(r.registry)}</td>
-                <td><a href={repositoryHref(r.registry, r.repository)}>{String(r.repository)}</a></td>
-                <td class="num"><Bytes value={r.bytes} /></td>
-                <td class="num"><Count value={r.tags} /></td>
-                <td class="num"><Count value={r.manifests} /></td>
-                <td class="num"><When value={r.last_push} /></td>
-                <td class="num"><When value={r.last_pull} /></td>
-                <td class="num"><Count value={r.pulls} /></td>
+                <td>
+                  <a href={repositoryHref(r.registry, r.repository)}>{String(r.repository)}</a>
+                </td>
+                <td class="num">
+                  <Bytes value={r.bytes} />
+                </td>
+                <td class="num">
+                  <Bytes value={r.exclusive_bytes} />
+                </td>
+                <td class="num">
+                  <Count value={r.tags} />
+                </td>
+                <td class="num">
+                  <Count value={r.manifests} />
+                </td>
+                <td class="num">
+                  <When value={r.last_push} />
+                </td>
+                <td class="num">
+                  <When value={r.last_pull} />
+                </td>
+                <td class="num">
+                  <Count value={r.pulls} />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
         {rows.length ? null : <p class="none">No repository holds a live manifest.</p>}
-        <Pager path="/dashboard/repositories" query={{ ...given, limit: query.limit, sort: query.sort, order: query.order }} next={answer.next_cursor} />
+        <Pager
+          path="/dashboard/repositories"
+          query={{ ...given, limit: query.limit, sort: query.sort, order: query.order }}
+          next={answer.next_cursor}
+        />
       </section>
     </Layout>
   );
