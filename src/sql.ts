@@ -14,6 +14,7 @@ import m000010 from "../sql/migrations/000010_dead_letter_cause.sql" with { type
 import m000011 from "../sql/migrations/000011_live_aggregates.sql" with { type: "text" };
 import m000012 from "../sql/migrations/000012_cleanup_plan.sql" with { type: "text" };
 import m000013 from "../sql/migrations/000013_storage_history.sql" with { type: "text" };
+import m000014 from "../sql/migrations/000014_gc_hazards_index.sql" with { type: "text" };
 import m000015 from "../sql/migrations/000015_bounded_bookkeeping.sql" with { type: "text" };
 import m000016 from "../sql/migrations/000016_settle_speed.sql" with { type: "text" };
 
@@ -108,6 +109,7 @@ export const migrations = [
   { version: 11, name: "live_aggregates", text: m000011 },
   { version: 12, name: "cleanup_plan", text: m000012 },
   { version: 13, name: "storage_history", text: m000013 },
+  { version: 14, name: "gc_hazards_index", text: m000014 },
   { version: 15, name: "bounded_bookkeeping", text: m000015 },
   { version: 16, name: "settle_speed", text: m000016 },
 ];

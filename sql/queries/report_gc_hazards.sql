@@ -14,11 +14,13 @@ with hazards as (
     and exists (select 1 from regstat.tags t where t.registry = ix.registry and t.repository = ix.repository and t.manifest_digest = ix.digest)
     and not exists (select 1 from regstat.tags t where t.registry = ix.registry and t.repository = ix.repository and t.manifest_digest = c.child_digest)
   union all
+  -- from the few blob_refs rows (migration 11) saying a manifest in use names a blob no row of regstat.blobs
+  -- stores (blob_refs_named_unstored_idx, migration 14), not every live manifest's links
   select rm.registry, rm.repository, 'missing_blob', rm.digest, mb.blob_digest
-  from regstat.repository_manifests rm
-  join regstat.manifest_blob mb on mb.manifest_digest = rm.digest
-  where rm.deleted is null
-    and not exists (select 1 from regstat.blobs b where b.digest = mb.blob_digest)
+  from regstat.blob_refs br
+  join regstat.manifest_blob mb on mb.blob_digest = br.digest
+  join regstat.repository_manifests rm on rm.digest = mb.manifest_digest and rm.deleted is null
+  where not br.stored and br.manifests > 0
 )
 select h.registry, h.repository, h.hazard, h.digest, h.reference,
   jsonb_build_array(h.registry, h.repository, h.digest, h.reference, h.hazard) as cursor_key
