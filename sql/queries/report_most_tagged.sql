@@ -33,7 +33,8 @@ page as (
 )
 select
   p.digest, m.media_type,
-  regstat.image_size(p.digest) as size,
+  -- the image size migration 11 keeps for every tagged digest, rather than walking the image again
+  case when r.digest is not null then r.image_bytes else regstat.image_size(p.digest) end as size,
   p.tags,
   coalesce(p.repositories, (
     select count(*) from (select distinct t.registry, t.repository from regstat.tags t where t.manifest_digest = p.digest) x
@@ -47,4 +48,5 @@ select
   jsonb_build_array(p.tags, p.digest) as cursor_key
 from page p
 left join regstat.manifests m on m.digest = p.digest
+left join regstat.manifest_refs r on r.digest = p.digest and r.tags > 0
 order by p.tags desc, p.digest collate "C"

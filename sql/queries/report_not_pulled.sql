@@ -15,9 +15,11 @@ with page as (
 )
 select
   p.registry, p.repository, p.tag, p.manifest_digest as digest, m.media_type,
-  regstat.image_size(p.manifest_digest) as size,
+  -- the image size migration 11 keeps for every tagged digest, rather than walking the image again
+  case when r.digest is not null then r.image_bytes else regstat.image_size(p.manifest_digest) end as size,
   p.pushed, p.pulled, p.pull_count, p.idle_since,
   jsonb_build_array(p.idle_since, p.registry, p.repository, p.tag) as cursor_key
 from page p
 left join regstat.manifests m on m.digest = p.manifest_digest
+left join regstat.manifest_refs r on r.digest = p.manifest_digest and r.tags > 0
 order by p.idle_since, p.registry collate "C", p.repository collate "C", p.tag collate "C"
