@@ -3,7 +3,7 @@ import type { Db } from "../../src/db/db.ts";
 import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
 import { digestOf, HOST, OCI_LAYER, pushBlob, pushManifest, ref } from "../support/events.ts";
-import { daysAgo, deliver, report, type App } from "./support.ts";
+import { type App, daysAgo, deliver, report } from "./support.ts";
 
 // Each registry has its own storage: what one registry keeps frees nothing in another, and what a plan
 // deletes in one is counted in that one only. The same image (one manifest over a shared base layer and a
@@ -20,7 +20,12 @@ function push(host: string, repository: string, tag: string, manifest: typeof ap
   return [
     ...blobs.map((b) => pushBlob({ host, repository, digest: b.digest, size: b.size, timestamp })),
     pushManifest({
-      host, repository, tag, timestamp, digest: manifest.digest, size: manifest.size,
+      host,
+      repository,
+      tag,
+      timestamp,
+      digest: manifest.digest,
+      size: manifest.size,
       references: blobs.map((b) => ref(OCI_LAYER, b.digest, b.size)),
     }),
   ];
@@ -46,20 +51,32 @@ describe("the cleanup planner across registries", () => {
   test("an image deleted in one registry frees its bytes there, though the other registry keeps the same image", async () => {
     // the mirror holds only this image: its manifest, the base layer and its own layer all go from the mirror
     expect(await totals({ registry: MIRROR, tag: "." })).toEqual({
-      reclaimable_bytes: app.size + base.size + own.size, tags: 1, manifests: 1, kept_tags: 0,
+      reclaimable_bytes: app.size + base.size + own.size,
+      tags: 1,
+      manifests: 1,
+      kept_tags: 0,
     });
     // in the first registry team/tool keeps the base layer
     expect(await totals({ registry: HOST, repository: "team/app", tag: "." })).toEqual({
-      reclaimable_bytes: app.size + own.size, tags: 1, manifests: 1, kept_tags: 0,
+      reclaimable_bytes: app.size + own.size,
+      tags: 1,
+      manifests: 1,
+      kept_tags: 0,
     });
   });
 
   test("a plan over both registries counts each registry's storage once", async () => {
     expect(await totals({ repository: "team/app", tag: "." })).toEqual({
-      reclaimable_bytes: 2 * (app.size + own.size) + base.size, tags: 2, manifests: 2, kept_tags: 0,
+      reclaimable_bytes: 2 * (app.size + own.size) + base.size,
+      tags: 2,
+      manifests: 2,
+      kept_tags: 0,
     });
     expect(await totals({ tag: "." })).toEqual({
-      reclaimable_bytes: 2 * (app.size + own.size + base.size) + tool.size + other.size, tags: 3, manifests: 3, kept_tags: 0,
+      reclaimable_bytes: 2 * (app.size + own.size + base.size) + tool.size + other.size,
+      tags: 3,
+      manifests: 3,
+      kept_tags: 0,
     });
   });
 
