@@ -4,16 +4,16 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Db } from "../src/db/db.ts";
 import { openPglite } from "../src/db/pglite.ts";
 import { openPostgres } from "../src/db/postgres.ts";
-import type { Db } from "../src/db/db.ts";
-import { checkStoredOnce, type StoredOnce } from "./check.ts";
-import { cpuSeconds, machineBusySeconds, treeCpuSeconds } from "./cpu.ts";
-import { measureFloor, type Floor } from "./floor.ts";
-import { send, type SendFigures } from "./send.ts";
-import type { Mix } from "./workload.ts";
 import { startCluster } from "../test/support/postgres-cluster.ts";
 import { regstatProcess } from "../test/support/regstat-process.ts";
+import { checkStoredOnce, type StoredOnce } from "./check.ts";
+import { cpuSeconds, machineBusySeconds, treeCpuSeconds } from "./cpu.ts";
+import { type Floor, measureFloor } from "./floor.ts";
+import { type SendFigures, send } from "./send.ts";
+import type { Mix } from "./workload.ts";
 
 const CONCURRENT = 32;
 // `--quick` (a smoke run while working on ingest) cuts every phase to a fifth; its figures are noisier.
@@ -41,7 +41,8 @@ async function sendMeasured(o: Parameters<typeof send>[0], regstatPid: number, p
   const used = { regstat: cpuSeconds(regstatPid) - before.regstat, db: db() - before.db };
   const others = machineBusySeconds() - before.machine - used.regstat - used.db - figures.cpuSeconds;
   const perEvent = (seconds: number) => fmt((seconds * 1000) / figures.events, 3);
-  const cpu = `regstat ${perEvent(used.regstat)} ms` +
+  const cpu =
+    `regstat ${perEvent(used.regstat)} ms` +
     (postmasterPid ? `, PostgreSQL ${perEvent(used.db)} ms` : "") +
     `, sender ${perEvent(figures.cpuSeconds)} ms; other processes ${fmt(Math.max(0, others) / figures.seconds, 2)} cores, load ${load()}`;
   return { figures, cpu };
@@ -59,12 +60,18 @@ async function measure(name: string, args: string[], open: () => Promise<Db>, ph
   try {
     for (const p of [{ label: "warm-up", mix: "realistic", senders: 1, seconds: seconds.warmup } as Phase, ...phases]) {
       const scope = `${run}-${name}-${p.label.replace(/\W+/g, "-")}`;
-      const { figures: f, cpu } = await sendMeasured({ url: regstat.url, senders: p.senders, seconds: p.seconds, scope, ids, mix: p.mix }, regstat.pid(), postmasterPid);
+      const { figures: f, cpu } = await sendMeasured(
+        { url: regstat.url, senders: p.senders, seconds: p.seconds, scope, ids, mix: p.mix },
+        regstat.pid(),
+        postmasterPid,
+      );
       getPulls += f.getPulls;
       if (p.label === "warm-up") continue;
       figures[p.label] = f;
-      console.log(`  ${p.label.padEnd(26)} ${fmt(f.eps).padStart(6)} events/s  p50 ${fmt(f.p50, 2)} ms  p99 ${fmt(f.p99, 2)} ms  ` +
-        `max ${fmt(f.max, 1)} ms  (${f.events} events in ${fmt(f.seconds, 1)} s, ${f.retries} resent)`);
+      console.log(
+        `  ${p.label.padEnd(26)} ${fmt(f.eps).padStart(6)} events/s  p50 ${fmt(f.p50, 2)} ms  p99 ${fmt(f.p99, 2)} ms  ` +
+          `max ${fmt(f.max, 1)} ms  (${f.events} events in ${fmt(f.seconds, 1)} s, ${f.retries} resent)`,
+      );
       console.log(`  ${"".padEnd(26)} CPU per event: ${cpu}`);
     }
     rssMb = regstat.peakRssMb();
@@ -74,8 +81,10 @@ async function measure(name: string, args: string[], open: () => Promise<Db>, ph
   const db = await open();
   const check = await checkStoredOnce(db, ids, getPulls);
   await db.close();
-  console.log(`  peak RSS ${fmt(rssMb, 1)} MB; ${check.sent} events sent, ${check.lost} lost, ${check.duplicated} duplicated ` +
-    `(GET pulls sent ${check.pullsSent}, counted ${check.pullsCounted})`);
+  console.log(
+    `  peak RSS ${fmt(rssMb, 1)} MB; ${check.sent} events sent, ${check.lost} lost, ${check.duplicated} duplicated ` +
+      `(GET pulls sent ${check.pullsSent}, counted ${check.pullsCounted})`,
+  );
   return { figures, rssMb, check } satisfies Measured;
 }
 
@@ -84,8 +93,10 @@ const concurrentX = (f: SendFigures, floor: Floor) => f.eps / floor.tps;
 
 function ratios(label: string, serial: SendFigures, concurrent: SendFigures, floor1: Floor, floor32: Floor) {
   const s = serialX(serial, floor1);
-  console.log(`  ${label}: 1 sender p50 ${fmt(s.p50, 1)}x, p99 ${fmt(s.p99, 1)}x the floor's commit (targets 3x, 8x); ` +
-    `${CONCURRENT} senders ${fmt(concurrentX(concurrent, floor32), 2)}x the floor's ${CONCURRENT}-client tps (target 1.0x)`);
+  console.log(
+    `  ${label}: 1 sender p50 ${fmt(s.p50, 1)}x, p99 ${fmt(s.p99, 1)}x the floor's commit (targets 3x, 8x); ` +
+      `${CONCURRENT} senders ${fmt(concurrentX(concurrent, floor32), 2)}x the floor's ${CONCURRENT}-client tps (target 1.0x)`,
+  );
 }
 
 const phases = (mix: Mix, serial: number, concurrent: number): Phase[] => [
@@ -93,23 +104,35 @@ const phases = (mix: Mix, serial: number, concurrent: number): Phase[] => [
   { label: `${mix}, ${CONCURRENT} senders`, mix, senders: CONCURRENT, seconds: concurrent },
 ];
 
-console.log(`regstat ingest benchmark: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), sender, regstat and database on this machine; load ${load()}`);
+console.log(
+  `regstat ingest benchmark: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), sender, regstat and database on this machine; load ` +
+    `${load()}`,
+);
 // Durability at PostgreSQL's defaults (fsync, synchronous_commit on): every figure means committed to disk.
 const cluster = await startCluster();
 let floor1: Floor, floor32: Floor, pg: Measured;
 try {
   console.log(`PostgreSQL 15 (throwaway cluster on port ${cluster.port}, fsync and synchronous_commit on)`);
   floor1 = await measureFloor(cluster, { clients: 1, seconds: seconds.floor });
-  console.log(`  floor, 1 client            ${fmt(floor1.tps).padStart(6)} commits/s  ${fmt(floor1.latencyMs, 3)} ms a commit ` +
-    `(pgbench, a one-row insert per transaction; load ${load()})`);
+  console.log(
+    `  floor, 1 client            ${fmt(floor1.tps).padStart(6)} commits/s  ${fmt(floor1.latencyMs, 3)} ms a commit ` +
+      `(pgbench, a one-row insert per transaction; load ${load()})`,
+  );
   floor32 = await measureFloor(cluster, { clients: CONCURRENT, seconds: seconds.floor });
-  console.log(`  floor, ${CONCURRENT} clients          ${fmt(floor32.tps).padStart(6)} commits/s  ${fmt(floor32.latencyMs, 3)} ms a commit ` +
-    `(load ${load()})`);
+  console.log(
+    `  floor, ${CONCURRENT} clients          ${fmt(floor32.tps).padStart(6)} commits/s  ${fmt(floor32.latencyMs, 3)} ms a commit ` +
+      `(load ${load()})`,
+  );
 
   await cluster.createDatabase("regstat");
   const url = cluster.urlFor("regstat");
-  pg = await measure("postgres", ["--pg-conn-str", url], async () => openPostgres(url, { max: 1 }),
-    [...phases("realistic", seconds.serial, seconds.concurrent), ...phases("push", seconds.push, seconds.push)], cluster.postmasterPid());
+  pg = await measure(
+    "postgres",
+    ["--pg-conn-str", url],
+    async () => openPostgres(url, { max: 1 }),
+    [...phases("realistic", seconds.serial, seconds.concurrent), ...phases("push", seconds.push, seconds.push)],
+    cluster.postmasterPid(),
+  );
 } finally {
   await cluster.destroy();
 }
@@ -118,9 +141,19 @@ ratios("push-heavy mix", pg.figures["push, 1 sender"]!, pg.figures[`push, ${CONC
 
 const dataDir = join(work, "pglite");
 console.log(`embedded PostgreSQL (PGlite, --data-dir ${dataDir}; PGlite runs without fsync)`);
-const embedded = await measure("pglite", ["--data-dir", dataDir], () => openPglite(dataDir),
-  phases("realistic", seconds.embedded, seconds.embedded));
-ratios("embedded, realistic mix", embedded.figures["realistic, 1 sender"]!, embedded.figures[`realistic, ${CONCURRENT} senders`]!, floor1, floor32);
+const embedded = await measure(
+  "pglite",
+  ["--data-dir", dataDir],
+  () => openPglite(dataDir),
+  phases("realistic", seconds.embedded, seconds.embedded),
+);
+ratios(
+  "embedded, realistic mix",
+  embedded.figures["realistic, 1 sender"]!,
+  embedded.figures[`realistic, ${CONCURRENT} senders`]!,
+  floor1,
+  floor32,
+);
 
 const realistic = serialX(pg.figures["realistic, 1 sender"]!, floor1);
 const push = serialX(pg.figures["push, 1 sender"]!, floor1);

@@ -1,7 +1,17 @@
 import { registryNames } from "../src/equiv-registries.ts";
 import { pullCounting } from "../src/ingest/counted-pulls.ts";
-import { normalizeEvents, type Normalized } from "../src/ingest/normalize.ts";
-import { deleteDigest, deleteTag, digestOf, mountBlob, OCI_CONFIG, OCI_LAYER, pushBlob, pushManifest, ref } from "../test/support/events.ts";
+import { type Normalized, normalizeEvents } from "../src/ingest/normalize.ts";
+import {
+  deleteDigest,
+  deleteTag,
+  digestOf,
+  mountBlob,
+  OCI_CONFIG,
+  OCI_LAYER,
+  pushBlob,
+  pushManifest,
+  ref,
+} from "../test/support/events.ts";
 import { sizes } from "./reports-data.ts";
 
 /**
@@ -33,7 +43,12 @@ export function bursts(scale: number) {
         ...bases.map((d) => mountBlob({ ...at, digest: d, from: repository((r + 1) % s.repositories) })),
         pushBlob({ ...at, digest: own, size: 5_000_000 }),
         pushBlob({ ...at, digest: config, size: 1500 }),
-        pushManifest({ ...at, digest, tag: `burst-${n % 3}`, references: [ref(OCI_CONFIG, config, 1500), ...bases.map((d) => ref(OCI_LAYER, d, 30_000_000)), ref(OCI_LAYER, own, 5_000_000)] }),
+        pushManifest({
+          ...at,
+          digest,
+          tag: `burst-${n % 3}`,
+          references: [ref(OCI_CONFIG, config, 1500), ...bases.map((d) => ref(OCI_LAYER, d, 30_000_000)), ref(OCI_LAYER, own, 5_000_000)],
+        }),
       );
       pushed.push({ r, digest });
     }

@@ -14,13 +14,13 @@ import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { Db } from "../src/db/db.ts";
 import { migrate } from "../src/db/migrate.ts";
-import { migrations } from "../src/sql.ts";
-import { Ingestor } from "../src/ingest/ingestor.ts";
-import { silentLogger } from "../src/log.ts";
 import { openPglite } from "../src/db/pglite.ts";
 import { openPostgres } from "../src/db/postgres.ts";
+import { Ingestor } from "../src/ingest/ingestor.ts";
+import { silentLogger } from "../src/log.ts";
 import { reports } from "../src/reports/catalogue.ts";
 import { parseParams, runReport } from "../src/reports/run.ts";
+import { migrations } from "../src/sql.ts";
 import { startCluster } from "../test/support/postgres-cluster.ts";
 import { bursts } from "./reports-burst.ts";
 import { generate, sizes } from "./reports-data.ts";
@@ -60,7 +60,10 @@ if (opts.db === "pglite") {
 
 try {
   // Before migration 11 (timed below), with what today's ingest writes besides (000015's events.clamped_from).
-  await migrate(db, migrations.filter((m) => m.version <= 10 || m.version === 15));
+  await migrate(
+    db,
+    migrations.filter((m) => m.version <= 10 || m.version === 15),
+  );
   const n = (await db.query<{ n: number }>("select count(*) as n from regstat.tags"))[0]?.n ?? 0;
   if (n > 0) log(`reusing the ${n} tags already in the database`);
   else {
@@ -73,8 +76,12 @@ try {
   const migrating = performance.now();
   const applied = await migrate(db);
   if (applied.includes(11)) {
-    console.log(`# migration 11 computed the live figures of this registry in ${((performance.now() - migrating) / 1000).toFixed(1)}s ` +
-      `(load average ${loadavg().map((l) => l.toFixed(1)).join(" ")})`);
+    console.log(
+      `# migration 11 computed the live figures of this registry in ${((performance.now() - migrating) / 1000).toFixed(1)}s ` +
+        `(load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(" ")})`,
+    );
     await db.exec("vacuum analyze");
   }
   const ingestor = new Ingestor(db, silentLogger);
@@ -85,9 +92,13 @@ try {
     await ingestor.submit(burst());
     burstTimes.push(performance.now() - started);
   };
-  console.log(`# ${db.kind}, scale ${scale}, ${runs} runs per report after 2 warm-up runs, each right after a burst of ` +
-    `writes (8 image pushes with their blobs and mounts, 3 deletes: 44 events in one transaction); load average ` +
-    `${loadavg().map((l) => l.toFixed(1)).join(" ")} at the start`);
+  console.log(
+    `# ${db.kind}, scale ${scale}, ${runs} runs per report after 2 warm-up runs, each right after a burst of ` +
+      `writes (8 image pushes with their blobs and mounts, 3 deletes: 44 events in one transaction); load average ` +
+      `${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")} at the start`,
+  );
 
   const results: { name: string; p50: number; p95: number }[] = [];
   for (const report of reports) {
@@ -109,8 +120,13 @@ try {
   const slowest = results.reduce((a, b) => (b.p50 > a.p50 ? b : a));
   console.log(`reports: slowest=${slowest.name} p50_ms=${slowest.p50.toFixed(1)}`);
   burstTimes.sort((a, b) => a - b);
-  console.log(`bursts: ${burstTimes.length} of 44 events stored (figures kept at commit) p50_ms=${burstTimes[Math.floor(burstTimes.length / 2)]!.toFixed(1)} ` +
-    `max_ms=${burstTimes.at(-1)!.toFixed(1)}; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} at the end`);
+  console.log(
+    `bursts: ${burstTimes.length} of 44 events stored (figures kept at commit) ` +
+      `p50_ms=${burstTimes[Math.floor(burstTimes.length / 2)]!.toFixed(1)} ` +
+      `max_ms=${burstTimes.at(-1)!.toFixed(1)}; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")} at the end`,
+  );
 
   // the whole plan's totals (target: under 2 s at full size), fewer runs: each reads the whole registry
   const totalsTimes: number[] = [];
@@ -122,8 +138,15 @@ try {
   }
   totalsTimes.sort((a, b) => a - b);
   const median = totalsTimes[Math.floor(totalsTimes.length / 2)]!;
-  console.log(`# load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
-  console.log(`cleanup totals (${new URLSearchParams(cleanupRule)}, registry-wide) p50_ms=${median.toFixed(0)} max_ms=${totalsTimes.at(-1)!.toFixed(0)} runs=${totalsTimes.length} ${JSON.stringify(totals)}`);
+  console.log(
+    `# load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
+  console.log(
+    `cleanup totals (${new URLSearchParams(cleanupRule)}, registry-wide) p50_ms=${median.toFixed(0)} ` +
+      `max_ms=${totalsTimes.at(-1)!.toFixed(0)} runs=${totalsTimes.length} ${JSON.stringify(totals)}`,
+  );
 } finally {
   await db.close();
   await cluster?.destroy();

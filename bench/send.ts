@@ -18,8 +18,22 @@ export type SendFigures = {
 /** Runs bench/sender.ts in a process of its own (the registry's side) and returns its figures. */
 export async function send(o: { url: string; senders: number; seconds: number; scope: string; ids: string; mix: Mix }) {
   const child = Bun.spawn(
-    ["bun", join(import.meta.dir, "sender.ts"), "--url", o.url, "--senders", String(o.senders),
-      "--seconds", String(o.seconds), "--scope", o.scope, "--ids", o.ids, "--mix", o.mix],
+    [
+      "bun",
+      join(import.meta.dir, "sender.ts"),
+      "--url",
+      o.url,
+      "--senders",
+      String(o.senders),
+      "--seconds",
+      String(o.seconds),
+      "--scope",
+      o.scope,
+      "--ids",
+      o.ids,
+      "--mix",
+      o.mix,
+    ],
     { stdout: "pipe", stderr: "inherit" },
   );
   const out = await new Response(child.stdout).text();

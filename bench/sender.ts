@@ -2,7 +2,7 @@
 // at a time, like a registry endpoint, for `seconds`; prints one JSON line of figures.
 import { appendFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { mixes, type Mix } from "./workload.ts";
+import { type Mix, mixes } from "./workload.ts";
 
 const { values } = parseArgs({
   options: {
@@ -65,15 +65,17 @@ const seconds = (performance.now() - started) / 1000;
 latencies.sort((a, b) => a - b);
 const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
 if (values.ids) appendFileSync(values.ids, ids.map((id) => `${id}\n`).join(""));
-console.log(JSON.stringify({
-  senders,
-  events: ids.length,
-  seconds,
-  eps: ids.length / seconds,
-  p50: at(0.5),
-  p99: at(0.99),
-  max: latencies.at(-1),
-  retries,
-  getPulls,
-  cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
-}));
+console.log(
+  JSON.stringify({
+    senders,
+    events: ids.length,
+    seconds,
+    eps: ids.length / seconds,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: latencies.at(-1),
+    retries,
+    getPulls,
+    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+  }),
+);

@@ -9,10 +9,10 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
+import { buildExecutable, envPairs, installAlone, root } from "../test/packaging/binary.ts";
 import { freshPostgresDatabase } from "../test/support/db.ts";
 import { freePort } from "../test/support/free-port.ts";
 import { postgresServer } from "../test/support/postgres-cluster.ts";
-import { buildExecutable, envPairs, installAlone, root } from "../test/packaging/binary.ts";
 import { machineBusySeconds } from "./cpu.ts";
 
 const runs = Number(process.argv[2] ?? 3);
@@ -25,8 +25,10 @@ const executable = buildExecutable();
 const { dir, bin, cleanup } = installAlone(executable.path);
 const postgres = await postgresServer();
 const size = statSync(executable.path).size;
-console.log(`regstat startup benchmark: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Bun ${Bun.version}; ` +
-  `executable ${(size / 1024 / 1024).toFixed(1)} MiB (${size} bytes)`);
+console.log(
+  `regstat startup benchmark: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Bun ${Bun.version}; ` +
+    `executable ${(size / 1024 / 1024).toFixed(1)} MiB (${size} bytes)`,
+);
 
 // The executable alone in an empty directory, with nothing of our environment (as a user installs it).
 const asExecutable = (args: string[]): Launch => ({
@@ -45,13 +47,20 @@ const asNpmStart = (args: string[]): Launch => ({
 
 const results: Record<string, Sample> = {};
 try {
-  for (const [way, launch] of [["executable", asExecutable], ["npm start", asNpmStart]] as const) {
+  for (const [way, launch] of [
+    ["executable", asExecutable],
+    ["npm start", asNpmStart],
+  ] as const) {
     const existing = join(dir, `existing-${way.replace(" ", "-")}`);
     await measure(launch(["-data-dir", existing])); // made once, then measured as an existing data directory
-    results[`${way} fresh`] = await measureCase(`${way}, embedded database, fresh data dir`, () => launch(["-data-dir", join(dir, `fresh-${Math.random()}`)]));
+    results[`${way} fresh`] = await measureCase(`${way}, embedded database, fresh data dir`, () =>
+      launch(["-data-dir", join(dir, `fresh-${Math.random()}`)]),
+    );
     results[`${way} existing`] = await measureCase(`${way}, embedded database, existing data dir`, () => launch(["-data-dir", existing]));
   }
-  await measureCase("executable, PostgreSQL, fresh database", async () => asExecutable(["-pg-conn-str", (await freshPostgresDatabase(postgres.url)).url]));
+  await measureCase("executable, PostgreSQL, fresh database", async () =>
+    asExecutable(["-pg-conn-str", (await freshPostgresDatabase(postgres.url)).url]),
+  );
 } finally {
   cleanup();
   executable.cleanup();
@@ -60,8 +69,10 @@ try {
 
 const fresh = results["executable fresh"]!;
 const existing = results["executable existing"]!;
-console.log(`startup: fresh_ready_s=${fresh.readyS.toFixed(2)} fresh_peak_mb=${fresh.peakMb.toFixed(0)} ` +
-  `existing_ready_s=${existing.readyS.toFixed(2)} steady_mb=${Math.max(fresh.steadyMb, existing.steadyMb).toFixed(0)}`);
+console.log(
+  `startup: fresh_ready_s=${fresh.readyS.toFixed(2)} fresh_peak_mb=${fresh.peakMb.toFixed(0)} ` +
+    `existing_ready_s=${existing.readyS.toFixed(2)} steady_mb=${Math.max(fresh.steadyMb, existing.steadyMb).toFixed(0)}`,
+);
 
 /** `runs` starts of one case; prints the median of each figure, the range, and the machine's load meanwhile. */
 async function measureCase(name: string, prepare: () => Launch | Promise<Launch>): Promise<Sample> {
@@ -78,8 +89,10 @@ async function measureCase(name: string, prepare: () => Launch | Promise<Launch>
     const { mid, min, max } = median(pick);
     return `${mid.toFixed(digits)} ${unit} (${min.toFixed(digits)}-${max.toFixed(digits)})`;
   };
-  console.log(`${name}: ready ${show((s) => s.readyS, 2, "s")}, peak RSS ${show((s) => s.peakMb, 0, "MB")}, ` +
-    `steady RSS ${show((s) => s.steadyMb, 0, "MB")}; n=${runs}, load average ${loadAverage()}, machine busy ${cores.toFixed(2)} cores`);
+  console.log(
+    `${name}: ready ${show((s) => s.readyS, 2, "s")}, peak RSS ${show((s) => s.peakMb, 0, "MB")}, ` +
+      `steady RSS ${show((s) => s.steadyMb, 0, "MB")}; n=${runs}, load average ${loadAverage()}, machine busy ${cores.toFixed(2)} cores`,
+  );
   return { readyS: median((s) => s.readyS).mid, peakMb: median((s) => s.peakMb).mid, steadyMb: median((s) => s.steadyMb).mid };
 }
 
@@ -94,7 +107,11 @@ async function measure(launch: Launch): Promise<Sample> {
     stderr: "pipe",
   });
   const stderr = new Response(proc.stderr).text();
-  const ready = () => fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status, () => 0);
+  const ready = () =>
+    fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.status,
+      () => 0,
+    );
   while ((await ready()) !== 200) {
     if (proc.exitCode !== null) throw new Error(`regstat exited ${proc.exitCode} before ready:\n${await stderr}`);
     if (performance.now() - started > 60_000) {

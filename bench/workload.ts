@@ -1,5 +1,14 @@
 import {
-  deleteDigest, deleteTag, digestOf, DOCKER_MANIFEST, envelope, image, mountBlob, pullBlob, pullManifest, pushBlob,
+  DOCKER_MANIFEST,
+  deleteDigest,
+  deleteTag,
+  digestOf,
+  envelope,
+  image,
+  mountBlob,
+  pullBlob,
+  pullManifest,
+  pushBlob,
 } from "../test/support/events.ts";
 
 export type Sent = { body: string; id: string; getPull: boolean };
@@ -29,9 +38,9 @@ export function* history(scope: string): Generator<Sent> {
     const img = image(`${scope}/${round}`, { repository, tag, layers: [...base, ...own] });
 
     for (const digest of base) {
-      yield one(hasBase.has(repository)
-        ? pullBlob({ repository, digest, method: "HEAD" })
-        : mountBlob({ repository, digest, from: baseRepo }));
+      yield one(
+        hasBase.has(repository) ? pullBlob({ repository, digest, method: "HEAD" }) : mountBlob({ repository, digest, from: baseRepo }),
+      );
     }
     hasBase.add(repository);
     for (const digest of [img.config, ...own]) yield one(pushBlob({ repository, digest, size: 2_000_000 }));

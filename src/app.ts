@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Config } from "./config.ts";
+import { dashboardRoutes } from "./dashboard/routes.tsx";
 import type { Db } from "./db/db.ts";
 import { pendingMigrations } from "./db/migrate.ts";
 import { deadLetterRoutes } from "./dead-letters/routes.ts";
-import type { RegistryNames } from "./equiv-registries.ts";
-import { dashboardRoutes } from "./dashboard/routes.tsx";
 import { beforeDeadline } from "./deadline.ts";
+import type { RegistryNames } from "./equiv-registries.ts";
 import { AppError } from "./errors.ts";
 import { pullCounting } from "./ingest/counted-pulls.ts";
 import type { Ingestor } from "./ingest/ingestor.ts";
@@ -17,8 +17,8 @@ import { metricsRoutes } from "./metrics/routes.ts";
 import { guardedReports } from "./reports/guard.ts";
 import { reportRoutes } from "./reports/routes.ts";
 import { bearerAuth, TOKEN_COOKIE } from "./security/bearer.ts";
-import { watchRestarts } from "./sources/restarts.ts";
 import { loadTokens, type Tokens } from "./security/tokens.ts";
+import { watchRestarts } from "./sources/restarts.ts";
 import { WEBHOOK_PATHS, webhookRoutes } from "./webhook/routes.ts";
 
 export type AppDeps = {

@@ -50,7 +50,9 @@ export const settings = {
   pgConnStr: {
     flag: "pg-conn-str",
     env: ["REGSTAT_PG_CONN_STR", "DATABASE_URL"],
-    help: 'the PostgreSQL connection: "host=h port=5432 user=u password=p dbname=d sslmode=disable" or postgres://u:p@h:5432/d; without it, regstat runs on an embedded PostgreSQL in --data-dir',
+    help:
+      'the PostgreSQL connection: "host=h port=5432 user=u password=p dbname=d sslmode=disable" or postgres://u:p@h:5432/d; without ' +
+      "it, regstat runs on an embedded PostgreSQL in --data-dir",
     schema: v.pipe(
       text,
       v.rawCheck(({ dataset, addIssue }) => {
@@ -99,7 +101,9 @@ export const settings = {
   ignorePullsFrom: {
     flag: "ignore-pulls-from",
     env: ["REGSTAT_IGNORE_PULLS_FROM"],
-    help: 'a user agent whose pulls are logged but not counted, "*" matching anything (repeat, or separate with commas): scanners, mirrors, replication',
+    help:
+      'a user agent whose pulls are logged but not counted, "*" matching anything (repeat, or separate with commas): scanners, ' +
+      "mirrors, replication",
     list: true,
     schema: text,
   },
@@ -241,7 +245,11 @@ export function parseConfig(
     if (!values) {
       const name = raw.env.find((n) => env[n] !== undefined && env[n] !== "");
       if (name) {
-        values = raw.list ? env[name]!.split(",").map((s) => s.trim()).filter(Boolean) : [env[name]!];
+        values = raw.list
+          ? env[name]!.split(",")
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [env[name]!];
         source = name;
       }
     }

@@ -55,7 +55,13 @@ const size = v.pipe(v.number(), v.integer("not a whole number"), v.minValue(0, "
  * a delete has "mediaType": "", a tag delete "digest": "" too. Empty is absent, as 2.8 says by omitting it.
  */
 const unlessEmpty = <S extends v.GenericSchema<string, string>>(schema: S) =>
-  v.optional(v.pipe(v.string(), v.transform((s) => s || undefined), v.optional(schema)));
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((s) => s || undefined),
+      v.optional(schema),
+    ),
+  );
 
 export const Reference = v.object({
   mediaType: v.optional(bounded(256)),
@@ -65,7 +71,10 @@ export const Reference = v.object({
 
 export const Event = v.object({
   // Stored as given and compared after the insert, so it must survive PostgreSQL text unchanged.
-  id: v.pipe(bounded(256), v.check((s) => s.isWellFormed() && !s.includes("\0"), "not a valid event id")),
+  id: v.pipe(
+    bounded(256),
+    v.check((s) => s.isWellFormed() && !s.includes("\0"), "not a valid event id"),
+  ),
   timestamp: v.pipe(v.string(), v.isoTimestamp("not an ISO 8601 timestamp")),
   action: bounded(32),
   target: v.object({
@@ -84,7 +93,12 @@ export const Event = v.object({
       addr: v.optional(bounded(256)),
       host: v.optional(bounded(256)),
       method: v.optional(bounded(16)),
-      useragent: v.optional(v.pipe(v.string(), v.transform((s) => s.slice(0, 512)))),
+      useragent: v.optional(
+        v.pipe(
+          v.string(),
+          v.transform((s) => s.slice(0, 512)),
+        ),
+      ),
     }),
   ),
   actor: v.optional(v.object({ name: v.optional(bounded(256)) })),

@@ -13,9 +13,7 @@ export interface Logger {
 type Sink = (line: string) => void;
 
 /** JSON lines for machines, `time level msg k=v` for a person at a terminal. */
-export function createLogger(
-  options: { level?: Level; json?: boolean; sink?: Sink; base?: Fields } = {},
-): Logger {
+export function createLogger(options: { level?: Level; json?: boolean; sink?: Sink; base?: Fields } = {}): Logger {
   const min = levels.indexOf(options.level ?? "info");
   const json = options.json ?? !process.stderr.isTTY;
   const sink = options.sink ?? ((line) => process.stderr.write(`${line}\n`));

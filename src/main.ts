@@ -4,9 +4,9 @@ import * as healthcheck from "./commands/healthcheck.ts";
 import * as migrate from "./commands/migrate.ts";
 import * as report from "./commands/report.ts";
 import * as serve from "./commands/serve.ts";
+import * as sync from "./commands/sync.ts";
 import * as systemdUnit from "./commands/systemd-unit.ts";
 import { type Command, ConfigError, helpText } from "./config.ts";
-import * as sync from "./commands/sync.ts";
 import { VERSION } from "./version.ts";
 
 /** Each command is a module with `run(args)`, its `usage` and `summary`; `serve` runs when no command is named. */

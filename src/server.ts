@@ -1,14 +1,14 @@
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
-import { openDb } from "./db/open.ts";
 import { migrate } from "./db/migrate.ts";
+import { openDb } from "./db/open.ts";
 import { Ingestor } from "./ingest/ingestor.ts";
 import type { Logger } from "./log.ts";
 import { watchDatabase } from "./metrics/database.ts";
 import { createMetrics } from "./metrics/metrics.ts";
-import { startRetention } from "./retention/background.ts";
 import { startRegistryWork } from "./registry/background.ts";
 import { createRegistryContext } from "./registry/context.ts";
+import { startRetention } from "./retention/background.ts";
 
 export type Running = {
   url: URL;
@@ -35,7 +35,16 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
 
   const ingestor = new Ingestor(db, log);
   const background = startRegistryWork({ db, registry, config, log });
-  const app = createApp({ db, ingestor, names: registry.names, config, log, metrics, onFetchQueued: background.wake, onRegistryRestart: background.syncAfterRestart });
+  const app = createApp({
+    db,
+    ingestor,
+    names: registry.names,
+    config,
+    log,
+    metrics,
+    onFetchQueued: background.wake,
+    onRegistryRestart: background.syncAfterRestart,
+  });
   const retention = startRetention({ db, retentionMs: config.eventRetention, log, metrics });
   const server = Bun.serve({
     port: config.port,

@@ -15,12 +15,21 @@ describe("flags", () => {
 
   test("defaults: port 3333, embedded database in ./regstat-data", () => {
     const c = parse([]);
-    expect(c).toMatchObject({ port: 3333, pgConnStr: undefined, dataDir: "./regstat-data", bodyLimit: 1024 * 1024, eventRetention: 90 * 86_400_000 });
+    expect(c).toMatchObject({
+      port: 3333,
+      pgConnStr: undefined,
+      dataDir: "./regstat-data",
+      bodyLimit: 1024 * 1024,
+      eventRetention: 90 * 86_400_000,
+    });
   });
 
   test("environment variables, flags first; DATABASE_URL and systemd's STATE_DIRECTORY are understood", () => {
-    expect(parse([], { REGSTAT_PORT: "4000", DATABASE_URL: "postgres://x@y/z", STATE_DIRECTORY: "/var/lib/regstat" }))
-      .toMatchObject({ port: 4000, pgConnStr: "postgres://x@y/z", dataDir: "/var/lib/regstat" });
+    expect(parse([], { REGSTAT_PORT: "4000", DATABASE_URL: "postgres://x@y/z", STATE_DIRECTORY: "/var/lib/regstat" })).toMatchObject({
+      port: 4000,
+      pgConnStr: "postgres://x@y/z",
+      dataDir: "/var/lib/regstat",
+    });
     expect(parse(["--port", "5000"], { REGSTAT_PORT: "4000" }).port).toBe(5000);
     expect(parse([], { REGSTAT_PG_CONN_STR: "host=b", DATABASE_URL: "postgres://x" }).pgConnStr).toBe("host=b");
   });
@@ -111,6 +120,6 @@ describe("the equivalent-registries file", () => {
   test("a missing or malformed file stops regstat with a message naming the setting", async () => {
     await expect(loadEquivRegistries(`${dir}/nope.json`)).rejects.toThrow("--equiv-registries: no file at");
     await Bun.write(`${dir}/bad.json`, JSON.stringify({ "registry.example.com": "alias" }));
-    await expect(loadEquivRegistries(`${dir}/bad.json`)).rejects.toThrow('--equiv-registries: ');
+    await expect(loadEquivRegistries(`${dir}/bad.json`)).rejects.toThrow("--equiv-registries: ");
   });
 });

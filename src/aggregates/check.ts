@@ -16,7 +16,9 @@ export function checkAggregates(db: Queryable): Promise<Difference[]> {
 
 /** One line per difference: which row, and each column that differs as kept and as expected. */
 export function describeDifference(d: Difference): string {
-  const key = Object.entries(d.key).map(([k, v]) => `${k}=${v}`).join(" ");
+  const key = Object.entries(d.key)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
   const where = `${d.figure}${key ? ` ${key}` : ""}`;
   if (d.figure === "pending") return `${where}: a committed transaction left changes unsettled`;
   if (!d.kept) return `${where}: missing (expected ${JSON.stringify(d.expected)})`;

@@ -24,9 +24,11 @@ export async function run(args: string[]): Promise<number> {
     const differences = await checkAggregates(db);
     for (const d of differences) process.stdout.write(`${describeDifference(d)}\n`);
     const took = ((performance.now() - started) / 1000).toFixed(1);
-    process.stderr.write(differences.length
-      ? `regstat check: ${differences.length} difference(s) between the kept figures and their recomputation (${took}s)\n`
-      : `regstat check: every kept figure equals its recomputation (${took}s)\n`);
+    process.stderr.write(
+      differences.length
+        ? `regstat check: ${differences.length} difference(s) between the kept figures and their recomputation (${took}s)\n`
+        : `regstat check: every kept figure equals its recomputation (${took}s)\n`,
+    );
     return differences.length ? 1 : 0;
   } finally {
     await db.close();

@@ -1,9 +1,9 @@
 import { parseConfig } from "../config.ts";
-import { commandFlags, type Flag } from "../flags.ts";
 import { pendingMigrations } from "../db/migrate.ts";
 import { openDb } from "../db/open.ts";
-import { replayDeadLetters, type DeadLetterRow } from "../dead-letters/replay.ts";
+import { type DeadLetterRow, replayDeadLetters } from "../dead-letters/replay.ts";
 import { loadEquivRegistries, registryNames } from "../equiv-registries.ts";
+import { commandFlags, type Flag } from "../flags.ts";
 import { pullCounting } from "../ingest/counted-pulls.ts";
 import { createLogger } from "../log.ts";
 import { toTable } from "../reports/format.ts";
@@ -33,9 +33,16 @@ export async function run(args: string[]): Promise<number> {
       return 2;
     }
     if (replay) {
-      const rules = { names: registryNames(await loadEquivRegistries(config.equivRegistries)), pulls: pullCounting(config.ignorePullsFrom) };
+      const rules = {
+        names: registryNames(await loadEquivRegistries(config.equivRegistries)),
+        pulls: pullCounting(config.ignorePullsFrom),
+      };
       const result = await replayDeadLetters(db, rules, log);
-      process.stdout.write(options.format === "json" ? `${JSON.stringify(result)}\n` : `applied ${result.applied}, already stored ${result.duplicates}, still dead ${result.kept}\n`);
+      process.stdout.write(
+        options.format === "json"
+          ? `${JSON.stringify(result)}\n`
+          : `applied ${result.applied}, already stored ${result.duplicates}, still dead ${result.kept}\n`,
+      );
       return 0;
     }
     const rows = (await db.query<DeadLetterRow>(queries.selectDeadLetters, [null, "", options.limit])).map(describe);

@@ -1,4 +1,4 @@
-import { parseConfig, type Config } from "../config.ts";
+import { type Config, parseConfig } from "../config.ts";
 
 export const usage = "healthcheck";
 export const summary = "exit 0 if the local service answers /healthz, else 1 (a container's HEALTHCHECK)";
@@ -28,9 +28,12 @@ export async function run(args: string[], env: Record<string, string | undefined
 /** A wildcard listen address is reached through loopback; a named one through itself. */
 export function healthUrl(config: Pick<Config, "host" | "port" | "tlsCert">) {
   const host =
-    config.host === "0.0.0.0" || config.host === "" ? "127.0.0.1"
-    : config.host === "::" || config.host === "[::]" ? "[::1]"
-    : config.host.includes(":") && !config.host.startsWith("[") ? `[${config.host}]`
-    : config.host;
+    config.host === "0.0.0.0" || config.host === ""
+      ? "127.0.0.1"
+      : config.host === "::" || config.host === "[::]"
+        ? "[::1]"
+        : config.host.includes(":") && !config.host.startsWith("[")
+          ? `[${config.host}]`
+          : config.host;
   return `${config.tlsCert ? "https" : "http"}://${host}:${config.port}/healthz`;
 }

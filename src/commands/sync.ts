@@ -1,10 +1,10 @@
 import { parseConfig } from "../config.ts";
-import { commandFlags } from "../flags.ts";
 import { migrate } from "../db/migrate.ts";
 import { openDb } from "../db/open.ts";
+import { commandFlags } from "../flags.ts";
 import { createLogger } from "../log.ts";
 import { createRegistryContext } from "../registry/context.ts";
-import { runSync, terminalProgress, type SyncSummary } from "../registry/sync.ts";
+import { runSync, type SyncSummary, terminalProgress } from "../registry/sync.ts";
 
 export const usage = "sync [--format text|json]";
 export const summary = "reconcile the database with the registries (--registry-url)";
@@ -15,7 +15,12 @@ export async function run(args: string[]): Promise<number> {
   const own = commandFlags(rest.flags, ["format"]);
   const format = typeof own === "string" ? undefined : (own.format ?? "text");
   if (rest.positional.length || (format !== "text" && format !== "json")) {
-    const problem = typeof own === "string" ? own : rest.positional.length ? `unknown argument ${JSON.stringify(rest.positional[0])}` : "--format: must be text or json";
+    const problem =
+      typeof own === "string"
+        ? own
+        : rest.positional.length
+          ? `unknown argument ${JSON.stringify(rest.positional[0])}`
+          : "--format: must be text or json";
     process.stderr.write(`regstat sync: ${problem} (takes the service's flags and --format text|json)\n`);
     return 2;
   }

@@ -17,9 +17,18 @@ function Login(props: { next: string; refused: boolean }) {
   return (
     <Layout title="Reports token">
       <form method="post" action="/dashboard/login" class="login">
-        <p>This regstat is guarded by a reports token (<code>--reports-token</code>). Give it once; this browser keeps it in a cookie that scripts cannot read.</p>
-        {props.refused ? <p class="error" role="alert">That token is not valid.</p> : null}
-        <label>Token <input type="password" name="token" autocomplete="current-password" required autofocus /></label>
+        <p>
+          This regstat is guarded by a reports token (<code>--reports-token</code>). Give it once; this browser keeps it in a cookie that
+          scripts cannot read.
+        </p>
+        {props.refused ? (
+          <p class="error" role="alert">
+            That token is not valid.
+          </p>
+        ) : null}
+        <label>
+          Token <input type="password" name="token" autocomplete="current-password" required autofocus />
+        </label>
         <input type="hidden" name="next" value={props.next} />
         <button type="submit">Open the dashboard</button>
       </form>
@@ -45,7 +54,10 @@ export function accessRoutes(tokens: string[]) {
   const matches = tokenMatcher(tokens);
   const app = new Hono();
   app.post("/dashboard/login", async (c) => {
-    const form = v.safeParse(loginForm, Object.fromEntries(Object.entries(await c.req.parseBody()).filter(([, x]) => typeof x === "string")));
+    const form = v.safeParse(
+      loginForm,
+      Object.fromEntries(Object.entries(await c.req.parseBody()).filter(([, x]) => typeof x === "string")),
+    );
     const next = localPath(form.success ? form.output.next : "/");
     if (!form.success || !matches(form.output.token)) return c.html(documentOf(<Login next={next} refused />), 401);
     setCookie(c, TOKEN_COOKIE, form.output.token, {

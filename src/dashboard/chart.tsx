@@ -34,7 +34,9 @@ function Axes(props: { xs: string[]; max: number; y: (v: number) => number; form
       {ticks.map((t) => (
         <>
           <line x1={PAD.left} x2={W - PAD.right} y1={props.y(t)} y2={props.y(t)} class="grid" />
-          <text x={PAD.left - 6} y={props.y(t) + 4} text-anchor="end">{props.format(t)}</text>
+          <text x={PAD.left - 6} y={props.y(t) + 4} text-anchor="end">
+            {props.format(t)}
+          </text>
         </>
       ))}
       {labelled.map((x, i) => (
@@ -42,7 +44,9 @@ function Axes(props: { xs: string[]; max: number; y: (v: number) => number; form
           x={PAD.left + (xs.indexOf(x!) + 0.5) * (plotW / Math.max(1, xs.length))}
           y={H - 8}
           text-anchor={i === 0 && labelled.length > 1 ? "start" : i === labelled.length - 1 && i > 0 ? "end" : "middle"}
-        >{x}</text>
+        >
+          {x}
+        </text>
       ))}
     </g>
   );
@@ -51,7 +55,9 @@ function Axes(props: { xs: string[]; max: number; y: (v: number) => number; form
 function Legend({ series }: { series: Series[] }) {
   return (
     <ul class="legend">
-      {series.map((s, i) => <li class={`s${i}`}>{s.name}</li>)}
+      {series.map((s, i) => (
+        <li class={`s${i}`}>{s.name}</li>
+      ))}
     </ul>
   );
 }
@@ -65,28 +71,39 @@ function Frame(props: ChartProps & { s: Scale; marks: (series: Series, i: number
     <figure class="chart">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={props.label}>
         <Axes xs={props.s.xs} max={props.s.max} y={props.s.y} format={props.format} />
-        {props.series.map((series, i) => <g class={`series s${i}`} data-series={series.name}>{props.marks(series, i)}</g>)}
+        {props.series.map((series, i) => (
+          <g class={`series s${i}`} data-series={series.name}>
+            {props.marks(series, i)}
+          </g>
+        ))}
       </svg>
       <Legend series={props.series} />
     </figure>
   );
 }
 
-const tooltip = (series: Series, p: Series["points"][number], format: (v: number) => string) =>
-  <title>{`${series.name} ${p.x}: ${format(p.y)}`}</title>;
+const tooltip = (series: Series, p: Series["points"][number], format: (v: number) => string) => (
+  <title>{`${series.name} ${p.x}: ${format(p.y)}`}</title>
+);
 
 /** One line per series, a dot per point: values that grow over days (bytes, counts). */
 export function LineChart(props: ChartProps) {
   const s = scale(props.series);
   return (
-    <Frame {...props} s={s} marks={(series) => (
-      <>
-        <polyline points={series.points.map((p) => `${s.x(p.x).toFixed(1)},${s.y(p.y).toFixed(1)}`).join(" ")} />
-        {series.points.map((p) => (
-          <circle cx={s.x(p.x).toFixed(1)} cy={s.y(p.y).toFixed(1)} r="3" data-x={p.x} data-y={String(p.y)}>{tooltip(series, p, props.format)}</circle>
-        ))}
-      </>
-    )} />
+    <Frame
+      {...props}
+      s={s}
+      marks={(series) => (
+        <>
+          <polyline points={series.points.map((p) => `${s.x(p.x).toFixed(1)},${s.y(p.y).toFixed(1)}`).join(" ")} />
+          {series.points.map((p) => (
+            <circle cx={s.x(p.x).toFixed(1)} cy={s.y(p.y).toFixed(1)} r="3" data-x={p.x} data-y={String(p.y)}>
+              {tooltip(series, p, props.format)}
+            </circle>
+          ))}
+        </>
+      )}
+    />
   );
 }
 
@@ -95,15 +112,23 @@ export function BarChart(props: ChartProps) {
   const s = scale(props.series);
   const bar = (s.band * 0.8) / Math.max(1, props.series.length);
   return (
-    <Frame {...props} s={s} marks={(series, i) => series.points.map((p) => (
-      <rect
-        x={(s.x(p.x) - s.band * 0.4 + i * bar).toFixed(1)}
-        y={s.y(p.y).toFixed(1)}
-        width={Math.max(bar - 0.5, 0.5).toFixed(1)}
-        height={(s.y(0) - s.y(p.y)).toFixed(1)}
-        data-x={p.x}
-        data-y={String(p.y)}
-      >{tooltip(series, p, props.format)}</rect>
-    ))} />
+    <Frame
+      {...props}
+      s={s}
+      marks={(series, i) =>
+        series.points.map((p) => (
+          <rect
+            x={(s.x(p.x) - s.band * 0.4 + i * bar).toFixed(1)}
+            y={s.y(p.y).toFixed(1)}
+            width={Math.max(bar - 0.5, 0.5).toFixed(1)}
+            height={(s.y(0) - s.y(p.y)).toFixed(1)}
+            data-x={p.x}
+            data-y={String(p.y)}
+          >
+            {tooltip(series, p, props.format)}
+          </rect>
+        ))
+      }
+    />
   );
 }

@@ -17,14 +17,27 @@ export const grouped = (n: number) => n.toLocaleString("en-US");
 
 /** A byte count: readable, with the exact count the report gave in `value` and the tooltip. */
 export const Bytes = ({ value }: { value: unknown }) =>
-  typeof value === "number" ? <data value={String(value)} title={`${grouped(value)} bytes`}>{humanBytes(value)}</data> : <None />;
+  typeof value === "number" ? (
+    <data value={String(value)} title={`${grouped(value)} bytes`}>
+      {humanBytes(value)}
+    </data>
+  ) : (
+    <None />
+  );
 
 export const Count = ({ value }: { value: unknown }) =>
   typeof value === "number" ? <data value={String(value)}>{grouped(value)}</data> : <None />;
 
 /** An ISO 8601 time from a report, shown to the minute in UTC. */
 export const When = ({ value }: { value: unknown }) =>
-  typeof value === "string" ? <time datetime={value} title={value}>{value.slice(0, 16).replace("T", " ")}{value.length > 10 ? " UTC" : ""}</time> : <None />;
+  typeof value === "string" ? (
+    <time datetime={value} title={value}>
+      {value.slice(0, 16).replace("T", " ")}
+      {value.length > 10 ? " UTC" : ""}
+    </time>
+  ) : (
+    <None />
+  );
 
 export const None = () => <span class="none">never</span>;
 

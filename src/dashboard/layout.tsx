@@ -23,10 +23,14 @@ export function Layout(props: { title: string; current?: string; children: Child
       </head>
       <body>
         <header>
-          <a class="brand" href="/">regstat</a>
+          <a class="brand" href="/">
+            regstat
+          </a>
           <nav>
             {pages.map((p) => (
-              <a href={p.path} aria-current={p.path === props.current ? "page" : undefined}>{p.title}</a>
+              <a href={p.path} aria-current={p.path === props.current ? "page" : undefined}>
+                {p.title}
+              </a>
             ))}
           </nav>
         </header>
@@ -40,7 +44,11 @@ export function Layout(props: { title: string; current?: string; children: Child
 }
 
 /** A link to the JSON answer a section shows. */
-export const ReportLink = ({ href }: { href: string }) => <a class="report-link" href={href}>JSON</a>;
+export const ReportLink = ({ href }: { href: string }) => (
+  <a class="report-link" href={href}>
+    JSON
+  </a>
+);
 
 /** The first page and, when the report has more, the next one (keyset pages only go forward). */
 export function Pager(props: { path: string; query: Record<string, string | undefined>; next: string | null | undefined }) {
@@ -53,7 +61,11 @@ export function Pager(props: { path: string; query: Record<string, string | unde
   return (
     <nav class="pager">
       {props.query.cursor ? <a href={link()}>First page</a> : null}
-      {props.next ? <a rel="next" href={link(props.next)}>Next page</a> : null}
+      {props.next ? (
+        <a rel="next" href={link(props.next)}>
+          Next page
+        </a>
+      ) : null}
     </nav>
   );
 }
@@ -64,7 +76,11 @@ export const documentOf = (page: unknown) => `<!DOCTYPE html>${page}`;
 /** The registry and repository-prefix filters every list report takes, as form fields. */
 export const ScopeFields = ({ query }: { query: Record<string, string | undefined> }) => (
   <>
-    <label>Registry <input name="registry" value={query.registry ?? ""} /></label>
-    <label>Name starts with <input name="repository" value={query.repository ?? ""} /></label>
+    <label>
+      Registry <input name="registry" value={query.registry ?? ""} />
+    </label>
+    <label>
+      Name starts with <input name="repository" value={query.repository ?? ""} />
+    </label>
   </>
 );

@@ -1,21 +1,21 @@
 /** @jsxImportSource hono/jsx */
-import { Hono, type Context } from "hono";
-import type { RunGuarded } from "../reports/guard.ts";
+import { type Context, Hono } from "hono";
 import { AppError } from "../errors.ts";
+import type { RunGuarded } from "../reports/guard.ts";
 import { accessRoutes, dashboardAccess } from "./access.tsx";
 import script from "./assets/dashboard.js" with { type: "text" };
 import icon from "./assets/icon.svg" with { type: "text" };
 import style from "./assets/style.css" with { type: "text" };
+import { securityHeaders } from "./headers.ts";
+import { documentOf } from "./layout.tsx";
 import { Cleanup } from "./pages/cleanup.tsx";
 import { Deletions } from "./pages/deletions.tsx";
-import { documentOf } from "./layout.tsx";
 import { ErrorPage } from "./pages/error.tsx";
 import { Overview } from "./pages/overview.tsx";
 import { Repositories } from "./pages/repositories.tsx";
 import { Repository } from "./pages/repository.tsx";
 import { Stale } from "./pages/stale.tsx";
-import { securityHeaders } from "./headers.ts";
-import { reader, type Given, type Read } from "./read.ts";
+import { type Given, type Read, reader } from "./read.ts";
 
 const wantsHtml = (c: Context) => (c.req.header("accept") ?? "").includes("text/html");
 

@@ -8,7 +8,7 @@ import { migrations } from "../sql.ts";
 import { migrate } from "./migrate.ts";
 import { pgliteDb, startPglite } from "./pglite.ts";
 import { KEY_FILE, TEMPLATE_FILE, templateKey } from "./pglite-template.ts";
-import { tar, type TarEntry } from "./tar.ts";
+import { type TarEntry, tar } from "./tar.ts";
 
 /**
  * A new database made by initdb and migrated with `list`, shut down cleanly (so that its first start has

@@ -20,10 +20,7 @@ export async function migrate(db: Db, list = migrations): Promise<number[]> {
       const done = await tx.query("select 1 from regstat.schema_migrations where version = $1", [migration.version]);
       if (done.length) return false;
       await tx.exec(migration.text);
-      await tx.query("insert into regstat.schema_migrations (version, name) values ($1, $2)", [
-        migration.version,
-        migration.name,
-      ]);
+      await tx.query("insert into regstat.schema_migrations (version, name) values ($1, $2)", [migration.version, migration.name]);
       return true;
     });
     if (ran) applied.push(migration.version);
@@ -33,12 +30,10 @@ export async function migrate(db: Db, list = migrations): Promise<number[]> {
 
 /** How many migrations are not applied yet (all of them before the first); a database error is thrown. */
 export async function pendingMigrations(db: Db, list = migrations): Promise<number> {
-  const rows = await db
-    .query<{ version: number }>("select version from regstat.schema_migrations")
-    .catch((error) => {
-      if ((error as { code?: string }).code === "42P01") return []; // no such table: nothing applied
-      throw error;
-    });
+  const rows = await db.query<{ version: number }>("select version from regstat.schema_migrations").catch((error) => {
+    if ((error as { code?: string }).code === "42P01") return []; // no such table: nothing applied
+    throw error;
+  });
   const have = new Set(rows.map((r) => r.version));
   return list.filter((m) => !have.has(m.version)).length;
 }

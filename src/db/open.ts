@@ -1,5 +1,5 @@
 import { accessSync, constants, mkdirSync } from "node:fs";
-import { ConfigError, type Config } from "../config.ts";
+import { type Config, ConfigError } from "../config.ts";
 import type { Db } from "./db.ts";
 import { openPglite } from "./pglite.ts";
 import { openPostgres } from "./postgres.ts";

@@ -19,8 +19,14 @@ export const KEY_FILE = "dist/pglite-template.key";
 export async function builtTemplate(): Promise<string | undefined> {
   // Dynamic imports, so that a checkout without dist/ still starts; `bun build --compile` embeds both files.
   const [path, key] = await Promise.all([
-    import("../../dist/pglite-template.tar.gz", { with: { type: "file" } }).then((m) => m.default as string, () => undefined),
-    import("../../dist/pglite-template.key", { with: { type: "text" } }).then((m) => m.default as string, () => undefined),
+    import("../../dist/pglite-template.tar.gz", { with: { type: "file" } }).then(
+      (m) => m.default as string,
+      () => undefined,
+    ),
+    import("../../dist/pglite-template.key", { with: { type: "text" } }).then(
+      (m) => m.default as string,
+      () => undefined,
+    ),
   ]);
   return path && key === templateKey() ? path : undefined;
 }

@@ -1,12 +1,12 @@
-import { PGlite } from "@electric-sql/pglite";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-// Embedded, so that the compiled executable needs nothing beside it.
-import wasmPath from "../../node_modules/@electric-sql/pglite/dist/pglite.wasm" with { type: "file" };
+import { PGlite } from "@electric-sql/pglite";
 import initdbPath from "../../node_modules/@electric-sql/pglite/dist/initdb.wasm" with { type: "file" };
 import dataPath from "../../node_modules/@electric-sql/pglite/dist/pglite.data" with { type: "file" };
+// Embedded, so that the compiled executable needs nothing beside it.
+import wasmPath from "../../node_modules/@electric-sql/pglite/dist/pglite.wasm" with { type: "file" };
 import { lockDataDir } from "./data-dir-lock.ts";
-import { INT8, NUMERIC, toNumber, type Created, type Db, type Queryable } from "./db.ts";
+import { type Created, type Db, INT8, NUMERIC, type Queryable, toNumber } from "./db.ts";
 import { builtTemplate, templateTar, unpackTemplate } from "./pglite-template.ts";
 
 // PostgreSQL's 128 MB default is mostly what PGlite's resident memory was; the kernel's page cache

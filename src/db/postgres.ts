@@ -1,6 +1,6 @@
 import postgres from "postgres";
 import { connectionOptions, type Options } from "./connection-string.ts";
-import { INT8, NUMERIC, toNumber, type Db, type Queryable } from "./db.ts";
+import { type Db, INT8, NUMERIC, type Queryable, toNumber } from "./db.ts";
 
 const JSONB = 3802;
 const JSON_OID = 114;
@@ -34,8 +34,7 @@ export function openPostgres(conn: string, extra: { max?: number } = {}): Db {
   return {
     kind: "postgres",
     ...on(sql),
-    transaction: (fn, { readOnly } = {}) =>
-      sql.begin(readOnly ? "read only" : "read write", (tx) => fn(on(tx))) as Promise<never>,
+    transaction: (fn, { readOnly } = {}) => sql.begin(readOnly ? "read only" : "read write", (tx) => fn(on(tx))) as Promise<never>,
     // Seconds a query still running may take before its connection is ended: a shutdown is bounded.
     close: () => sql.end({ timeout: 1 }),
   };

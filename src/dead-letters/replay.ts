@@ -1,6 +1,6 @@
-import { refusalCause, type Db } from "../db/db.ts";
-import { commitEvents, refusedReason } from "../ingest/ingestor.ts";
+import { type Db, refusalCause } from "../db/db.ts";
 import type { DeadLetter } from "../ingest/dead-letter.ts";
+import { commitEvents, refusedReason } from "../ingest/ingestor.ts";
 import { normalizeEvent, type Rules, type StoredEvent } from "../ingest/normalize.ts";
 import type { Logger } from "../log.ts";
 import { queries } from "../sql.ts";

@@ -1,5 +1,5 @@
 import { Hono, type MiddlewareHandler } from "hono";
-import { isTransient, type Db } from "../db/db.ts";
+import { type Db, isTransient } from "../db/db.ts";
 import { AppError } from "../errors.ts";
 import type { Rules } from "../ingest/normalize.ts";
 import type { Logger } from "../log.ts";

@@ -25,6 +25,9 @@ export function pullCounting(ignorePatterns: string[] = []): PullCounting {
 }
 
 function globToRegExp(pattern: string): RegExp {
-  const body = pattern.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*");
+  const body = pattern
+    .split("*")
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".*");
   return new RegExp(`^${body}$`, "is");
 }

@@ -26,7 +26,9 @@ export function boundedJson(value: unknown, maxDepth = DEAD_LETTER_MAX_DEPTH): {
       return '"..."';
     }
     if (Array.isArray(v)) return `[${v.map((item) => write(item, level + 1)).join(",")}]`;
-    return `{${Object.entries(v).map(([k, item]) => `${JSON.stringify(k)}:${write(item, level + 1)}`).join(",")}}`;
+    return `{${Object.entries(v)
+      .map(([k, item]) => `${JSON.stringify(k)}:${write(item, level + 1)}`)
+      .join(",")}}`;
   };
   const text = write(value, 0);
   return { text, cut };
@@ -48,8 +50,9 @@ export function keepableEvent(raw: unknown, maxBytes = DEAD_LETTER_MAX_BYTES): u
 /** Keyed by the event's own id when it has one, so a redelivered bad event is kept once. */
 export function deadLetter(raw: unknown, reason: string): DeadLetter {
   const id = (raw as { id?: unknown } | null)?.id;
-  const key = typeof id === "string" && id.length > 0 && id.length <= 256
-    ? id
-    : `sha256:${new Bun.CryptoHasher("sha256").update(boundedJson(raw).text).digest("hex")}`;
+  const key =
+    typeof id === "string" && id.length > 0 && id.length <= 256
+      ? id
+      : `sha256:${new Bun.CryptoHasher("sha256").update(boundedJson(raw).text).digest("hex")}`;
   return { id: key, reason, event: keepableEvent(raw) };
 }

@@ -1,6 +1,6 @@
 import type { Queryable, Row } from "../db/db.ts";
-import { queries } from "../sql.ts";
 import { type References, splitReferences } from "../distribution.ts";
+import { queries } from "../sql.ts";
 import type { DeadLetter } from "./dead-letter.ts";
 import type { StoredEvent } from "./normalize.ts";
 
@@ -16,10 +16,12 @@ const isBlob: Applies = (e) => e.kind === "blob";
 /** A stored manifest that came without its references is fetched from the registry later. */
 export const queuesFetch: Applies = (e) => isManifest(e) && e.refs === null;
 
-const each = (text: string, applies: Applies): Step => (run) => {
-  const chosen = run.filter(applies);
-  return chosen.length ? { text, params: [rows(chosen)] } : undefined;
-};
+const each =
+  (text: string, applies: Applies): Step =>
+  (run) => {
+    const chosen = run.filter(applies);
+    return chosen.length ? { text, params: [rows(chosen)] } : undefined;
+  };
 
 // Each statement applies a whole batch at once, rows sorted by key, tables always in this order: so
 // concurrent writers (other envelopes, other regstat processes) queue on row locks instead of deadlocking.
@@ -31,7 +33,10 @@ const writes: Step[] = [
   each(queries.upsertRepositoryBlobs, isBlob),
   linkReferences,
   each(queries.upsertTags, (e) => isManifest(e) && e.tag !== null),
-  each(queries.touchTagsPulledByDigest, (e) => isManifest(e) && e.action === "pull" && e.method === "GET" && e.uncounted === null && e.tag === null),
+  each(
+    queries.touchTagsPulledByDigest,
+    (e) => isManifest(e) && e.action === "pull" && e.method === "GET" && e.uncounted === null && e.tag === null,
+  ),
   each(queries.restoreLinks, queuesFetch),
   each(queries.enqueueFetches, queuesFetch),
 ];
@@ -60,9 +65,23 @@ const storable = (s: string) => (isStorable(s) ? s : s.toWellFormed().replaceAll
 
 /** The columns the statements read: an event without its references and request details. */
 const rows = (events: Event[]) =>
-  json(events.map(({ id, ts, action, kind, registry, repository, digest, tag, media_type, size, method, uncounted, url }) => ({
-    id, ts, action, kind, registry, repository, digest, tag, media_type, size, method, uncounted, url,
-  })));
+  json(
+    events.map(({ id, ts, action, kind, registry, repository, digest, tag, media_type, size, method, uncounted, url }) => ({
+      id,
+      ts,
+      action,
+      kind,
+      registry,
+      repository,
+      digest,
+      tag,
+      media_type,
+      size,
+      method,
+      uncounted,
+      url,
+    })),
+  );
 
 /**
  * Stores a batch of events in one transaction: logs them, then applies the ones not seen before, in

@@ -1,9 +1,9 @@
-import { isTransient, refusalCause, retryConflicts, type Db, type Queryable } from "../db/db.ts";
+import { type Db, isTransient, type Queryable, refusalCause, retryConflicts } from "../db/db.ts";
 import { isAction } from "../distribution.ts";
 import type { Logger } from "../log.ts";
 import { type DeadLetter, keepableEvent, REFUSED_EVENT_MAX_BYTES } from "./dead-letter.ts";
-import type { Normalized, StoredEvent } from "./normalize.ts";
 import { queuesFetch, storeEvents } from "./event-rules.ts";
+import type { Normalized, StoredEvent } from "./normalize.ts";
 
 /** What became of one event of an envelope; `registry` is unknown for an event regstat could not read. */
 export type EventOutcome = {
@@ -114,7 +114,9 @@ export class Ingestor {
     const dead = batches.flatMap((b) => b.dead);
     const fresh = await commitEvents(this.db, events, dead);
     return batches.map((b) => {
-      const events = b.events.map((e): EventOutcome => ({ action: e.action, registry: e.registry, result: fresh.delete(e.id) ? "stored" : "duplicate" }));
+      const events = b.events.map(
+        (e): EventOutcome => ({ action: e.action, registry: e.registry, result: fresh.delete(e.id) ? "stored" : "duplicate" }),
+      );
       const storedEvents = b.events.filter((_, i) => events[i]!.result === "stored");
       return {
         stored: storedEvents.length,
@@ -142,7 +144,12 @@ export class Ingestor {
     const dead: DeadLetter[] = [
       ...w.batch.dead,
       // As the registry sent them, so that a replay (regstat dead-letters replay) reads them afresh.
-      ...w.batch.events.map((e) => ({ id: e.id, reason, cause, event: keepableEvent(w.batch.raw.get(e.id) ?? e, REFUSED_EVENT_MAX_BYTES) })),
+      ...w.batch.events.map((e) => ({
+        id: e.id,
+        reason,
+        cause,
+        event: keepableEvent(w.batch.raw.get(e.id) ?? e, REFUSED_EVENT_MAX_BYTES),
+      })),
     ];
     try {
       await this.db.transaction((tx) => storeEvents(tx, [], dead));

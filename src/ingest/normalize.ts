@@ -1,6 +1,6 @@
 import * as v from "valibot";
-import type { RegistryNames } from "../equiv-registries.ts";
 import { type Action, BLOB_MEDIA_TYPE, type Descriptor, describeIssues, Event, isAction, manifestMediaTypes } from "../distribution.ts";
+import type { RegistryNames } from "../equiv-registries.ts";
 import type { PullCounting, Uncounted } from "./counted-pulls.ts";
 import { type DeadLetter, deadLetter } from "./dead-letter.ts";
 
@@ -96,9 +96,10 @@ export function normalizeEvent(raw: unknown, { names, pulls }: Rules, receivedAt
     size: e.action === "delete" ? null : (t.size ?? null),
     method: e.request?.method?.toUpperCase() ?? null,
     from_repository: t.fromRepository ?? null,
-    refs: kind === "manifest" && t.references
-      ? t.references.map((r) => ({ digest: r.digest, media_type: r.mediaType ?? null, size: r.size ?? null }))
-      : null,
+    refs:
+      kind === "manifest" && t.references
+        ? t.references.map((r) => ({ digest: r.digest, media_type: r.mediaType ?? null, size: r.size ?? null }))
+        : null,
     url: t.url ?? null,
     actor: e.actor?.name || null,
     user_agent: e.request?.useragent || null,

@@ -1,4 +1,4 @@
-import { isConflict, isTransient, type Db } from "../db/db.ts";
+import { type Db, isConflict, isTransient } from "../db/db.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -39,5 +39,8 @@ export function watchDatabase(db: Db, metrics: Metrics, log: Logger): Db {
 // The driver's code and message name the failure (ECONNREFUSED, 57P01) and never the password.
 const describe = (error: unknown) => {
   const { code, message } = error as { code?: unknown; message?: unknown };
-  return [code, message].filter((part) => typeof part === "string" && part).join(": ").slice(0, 300);
+  return [code, message]
+    .filter((part) => typeof part === "string" && part)
+    .join(": ")
+    .slice(0, 300);
 };

@@ -22,7 +22,11 @@ export function createMetrics(options: { namedRegistries?: Iterable<string> } = 
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   );
   const requests = new Counter("regstat_http_requests_total", "HTTP requests answered, by route and status.");
-  const databaseErrors = new Counter("regstat_database_errors_total", "Database operations that failed, by kind: conflict (a serialization failure or deadlock, retried), unavailable (the database away or too slow), other.");
+  const databaseErrors = new Counter(
+    "regstat_database_errors_total",
+    "Database operations that failed, by kind: conflict (a serialization failure or deadlock, retried), unavailable (the database away " +
+      "or too slow), other.",
+  );
   const databaseUp = new Gauge("regstat_database_up", "1 if the database answered this scrape, else 0.");
   const lastEvent = new Gauge(
     "regstat_last_event_timestamp_seconds",
@@ -35,7 +39,8 @@ export function createMetrics(options: { namedRegistries?: Iterable<string> } = 
   );
   const deadLetters = new Counter(
     "regstat_dead_letters_total",
-    "Events kept as dead letters, by cause: event (not interpretable), data (a value the database cannot hold), schema (refused by a constraint of regstat's own schema: a regstat bug, replay them once fixed).",
+    "Events kept as dead letters, by cause: event (not interpretable), data (a value the database cannot hold), schema (refused by a " +
+      "constraint of regstat's own schema: a regstat bug, replay them once fixed).",
   );
   const pruned = new Counter("regstat_retention_pruned_total", "Rows removed by retention, by table.");
   const clockAhead = new Counter(
@@ -45,7 +50,9 @@ export function createMetrics(options: { namedRegistries?: Iterable<string> } = 
   // The registry's contents, as the storage and registries reports answer them at scrape time.
   const storageBytes = new Gauge(
     "regstat_storage_bytes",
-    "Bytes the registry holds, as the storage report answers them, by kind: deduplicated (each blob and manifest once), summed (every tagged image alone), orphaned (blobs no live manifest references), untagged (manifests no tag reaches and the blobs only they use).",
+    "Bytes the registry holds, as the storage report answers them, by kind: deduplicated (each blob and manifest once), summed (every " +
+      "tagged image alone), orphaned (blobs no live manifest references), untagged (manifests no tag reaches and the blobs only they " +
+      "use).",
   );
   const repositories = new Gauge("regstat_registry_repositories", "Repositories holding a live manifest, by registry.", { reserved });
   const images = new Gauge("regstat_registry_images", "Distinct manifests live tags point at, by registry.", { reserved });
@@ -62,10 +69,25 @@ export function createMetrics(options: { namedRegistries?: Iterable<string> } = 
   );
   const repositoryBytes = new Gauge(
     "regstat_repository_bytes",
-    "Bytes of the largest repositories (deduplicated within each; the largest-repositories report), a bounded number of them, by registry and repository.",
+    "Bytes of the largest repositories (deduplicated within each; the largest-repositories report), a bounded number of them, by " +
+      "registry and repository.",
   );
   const state = [storageBytes, repositories, images, tags, staleTags, repositoryBytes];
-  const families = [events, deadLetters, rejected, webhookSeconds, requests, databaseErrors, databaseUp, lastEvent, fetchJobs, pruned, clockAhead, registryRestarts, ...state];
+  const families = [
+    events,
+    deadLetters,
+    rejected,
+    webhookSeconds,
+    requests,
+    databaseErrors,
+    databaseUp,
+    lastEvent,
+    fetchJobs,
+    pruned,
+    clockAhead,
+    registryRestarts,
+    ...state,
+  ];
 
   return {
     namedRegistries: [...named],
@@ -90,7 +112,8 @@ export function createMetrics(options: { namedRegistries?: Iterable<string> } = 
         const bytes = read.storage[`${kind}_bytes`];
         if (typeof bytes === "number") storageBytes.set({ kind }, bytes);
       }
-      for (const row of read.largest) repositoryBytes.set({ registry: String(row.registry), repository: String(row.repository) }, row.bytes as number);
+      for (const row of read.largest)
+        repositoryBytes.set({ registry: String(row.registry), repository: String(row.repository) }, row.bytes as number);
       for (const row of read.registries) {
         const registry = String(row.registry);
         repositories.set({ registry }, row.repositories as number);

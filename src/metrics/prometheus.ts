@@ -31,7 +31,12 @@ abstract class Family {
 class Series extends Family {
   protected values = new Map<string, { labels: Labels; value: number; reserved: boolean }>();
   #unreserved = 0;
-  constructor(name: string, help: string, type: "counter" | "gauge", readonly reserved: Reserved = () => false) {
+  constructor(
+    name: string,
+    help: string,
+    type: "counter" | "gauge",
+    readonly reserved: Reserved = () => false,
+  ) {
     super(name, help, type);
   }
   /** The entry for these labels; a new one past the cap is dropped, or takes the place of the stalest if `evict`. */
@@ -103,7 +108,11 @@ export class Histogram extends Family {
   private counts: number[];
   private sum = 0;
   private count = 0;
-  constructor(name: string, help: string, readonly buckets: number[]) {
+  constructor(
+    name: string,
+    help: string,
+    readonly buckets: number[],
+  ) {
     super(name, help, "histogram");
     this.counts = buckets.map(() => 0);
   }

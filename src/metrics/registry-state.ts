@@ -1,5 +1,5 @@
 import type { Db } from "../db/db.ts";
-import { runReport, type Row } from "../reports/run.ts";
+import { type Row, runReport } from "../reports/run.ts";
 import { queries } from "../sql.ts";
 
 /**
@@ -29,5 +29,10 @@ export async function readRegistryState(db: Db, named: string[] = []): Promise<R
   ]);
   const registries = new Map(page.rows.map((r) => [String(r.registry), r]));
   for (const row of namedRows.flatMap((answer) => answer.rows)) registries.set(String(row.registry), row);
-  return { storage: storage.rows[0] ?? {}, largest: largest.rows, registries: [...registries.values()], stale: new Map(stale.map((r) => [r.registry, r])) };
+  return {
+    storage: storage.rows[0] ?? {},
+    largest: largest.rows,
+    registries: [...registries.values()],
+    stale: new Map(stale.map((r) => [r.registry, r])),
+  };
 }

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import type { Credential } from "./credentials.ts";
-import { RegistryError, describeUrl } from "./errors.ts";
+import { describeUrl, RegistryError } from "./errors.ts";
 import { parseJson, readCapped } from "./read-capped.ts";
 
 export type Challenge = { scheme: string; params: Record<string, string> };
@@ -64,7 +64,10 @@ export async function fetchToken(options: {
   }
   const registryIsHttps = options.registry.startsWith("https:");
   if (url.protocol !== "https:" && (url.protocol !== "http:" || registryIsHttps)) {
-    throw new RegistryError("refused", `the registry named a token realm over ${url.protocol} (${registryIsHttps ? "only https" : "only http or https"} is called)`);
+    throw new RegistryError(
+      "refused",
+      `the registry named a token realm over ${url.protocol} (${registryIsHttps ? "only https" : "only http or https"} is called)`,
+    );
   }
   const scope = options.challenge.params.scope ?? options.scope;
   const credential = options.credential;

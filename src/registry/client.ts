@@ -1,9 +1,9 @@
 import * as v from "valibot";
-import { TokenCache, basicHeader, fetchToken, parseChallenges, scopeFor } from "./auth.ts";
-import type { CredentialStore } from "./credentials.ts";
-import { RegistryError, describeUrl, errorKindForStatus } from "./errors.ts";
 import { MANIFEST_ACCEPT } from "../distribution.ts";
 import { USER_AGENT } from "../version.ts";
+import { basicHeader, fetchToken, parseChallenges, scopeFor, TokenCache } from "./auth.ts";
+import type { CredentialStore } from "./credentials.ts";
+import { describeUrl, errorKindForStatus, RegistryError } from "./errors.ts";
 import { parseJson, readCapped } from "./read-capped.ts";
 
 export type ClientOptions = {
@@ -67,7 +67,8 @@ export class RegistryClient {
       }
       if (!response.ok && !isRedirect(response)) {
         await response.body?.cancel();
-        if (response.status === 401 && url.origin === this.origin) throw new RegistryError("auth", `the registry ${this.origin} refused the credentials for ${path.split("?")[0]}`, 401);
+        if (response.status === 401 && url.origin === this.origin)
+          throw new RegistryError("auth", `the registry ${this.origin} refused the credentials for ${path.split("?")[0]}`, 401);
         const kind = errorKindForStatus(response.status);
         throw new RegistryError(kind, `${options.method ?? "GET"} ${describeUrl(url)} answered ${response.status}`, response.status);
       }
@@ -158,7 +159,14 @@ export class RegistryClient {
     const bearer = challenges.find((c) => c.scheme === "bearer");
     if (bearer) {
       this.#tokens.delete(tokenKey);
-      const token = await fetchToken({ registry: this.origin, challenge: bearer, scope, credential, fetch: this.#fetch, timeoutMs: this.#timeoutMs });
+      const token = await fetchToken({
+        registry: this.origin,
+        challenge: bearer,
+        scope,
+        credential,
+        fetch: this.#fetch,
+        timeoutMs: this.#timeoutMs,
+      });
       this.#tokens.set(tokenKey, token);
       return `Bearer ${token.value}`;
     }
@@ -193,7 +201,11 @@ export class RegistryClient {
       if (hop >= MAX_REDIRECTS) throw new RegistryError("refused", `${describeUrl(url)} redirected too many times`);
       const next = new URL(response.headers.get("location")!, url);
       // A registry may send regstat on only to a registry the operator named, never to plain http in place of https.
-      if (!this.#mayFollow(next)) throw new RegistryError("refused", `${describeUrl(url)} redirected to ${describeUrl(next)}, which is not a registry regstat may call`);
+      if (!this.#mayFollow(next))
+        throw new RegistryError(
+          "refused",
+          `${describeUrl(url)} redirected to ${describeUrl(next)}, which is not a registry regstat may call`,
+        );
       url = next;
     }
   }

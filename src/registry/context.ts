@@ -1,9 +1,9 @@
 import type { Config } from "../config.ts";
-import { loadEquivRegistries, registryNames, type RegistryNames } from "../equiv-registries.ts";
+import { loadEquivRegistries, type RegistryNames, registryNames } from "../equiv-registries.ts";
 import type { Logger } from "../log.ts";
 import { TokenCache } from "./auth.ts";
 import { RegistryClient } from "./client.ts";
-import { loadDockerConfig, type CredentialStore } from "./credentials.ts";
+import { type CredentialStore, loadDockerConfig } from "./credentials.ts";
 import { createPolicy, type RegistryPolicy } from "./policy.ts";
 
 /** Everything needed to call registries back, built once from the settings. */
@@ -33,7 +33,14 @@ export async function createRegistryContext(
     client(origin) {
       let client = clients.get(origin);
       if (!client) {
-        client = new RegistryClient({ baseUrl: origin, credentials, tokens, mayFollow: policy.allows, fetch: extra.fetch, timeoutMs: extra.timeoutMs });
+        client = new RegistryClient({
+          baseUrl: origin,
+          credentials,
+          tokens,
+          mayFollow: policy.allows,
+          fetch: extra.fetch,
+          timeoutMs: extra.timeoutMs,
+        });
         clients.set(origin, client);
       }
       return client;

@@ -49,7 +49,8 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
     throw new RegistryError("invalid", `the manifest ${expected} is not JSON`);
   }
   verifyDigest(bytes, expected, json);
-  const declared = typeof json === "object" && json && "mediaType" in json && typeof json.mediaType === "string" ? json.mediaType : undefined;
+  const declared =
+    typeof json === "object" && json && "mediaType" in json && typeof json.mediaType === "string" ? json.mediaType : undefined;
   const schemaVersion = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
   const kind = declared ?? contentType;
 
@@ -60,7 +61,9 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
     return { mediaType: kind === mediaTypes.schema1 ? kind : mediaTypes.schema1Signed, blobs, children: [] };
   }
   const isIndex =
-    kind === mediaTypes.dockerList || kind === mediaTypes.ociIndex || (!isImageType(kind) && typeof json === "object" && json !== null && "manifests" in json);
+    kind === mediaTypes.dockerList ||
+    kind === mediaTypes.ociIndex ||
+    (!isImageType(kind) && typeof json === "object" && json !== null && "manifests" in json);
   if (isIndex) {
     const m = read(IndexManifest, json, expected);
     return { mediaType: kind ?? mediaTypes.ociIndex, blobs: [], children: unique(m.manifests.map(descriptor)) };
@@ -70,7 +73,11 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
 }
 
 const isImageType = (t: string | undefined) => t === mediaTypes.dockerManifest || t === mediaTypes.ociManifest;
-const descriptor = (d: v.InferOutput<typeof DescriptorSchema>): Descriptor => ({ digest: d.digest, media_type: d.mediaType ?? null, size: d.size });
+const descriptor = (d: v.InferOutput<typeof DescriptorSchema>): Descriptor => ({
+  digest: d.digest,
+  media_type: d.mediaType ?? null,
+  size: d.size,
+});
 const unique = (ds: Descriptor[]) => [...new Map(ds.map((d) => [d.digest, d])).values()];
 
 function read<S extends v.GenericSchema>(schema: S, json: unknown, expected: string): v.InferOutput<S> {

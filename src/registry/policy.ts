@@ -16,7 +16,8 @@ export interface RegistryPolicy {
 }
 
 export const closedWarning =
-  "no registry is named, so regstat calls none back: manifests pushed without references (registry 2.8 without includereferences) get no blobs until one is; set --registry-url https://your-registry (or name it in --docker-config or --equiv-registries)";
+  "no registry is named, so regstat calls none back: manifests pushed without references (registry 2.8 without includereferences) get no " +
+  "blobs until one is; set --registry-url https://your-registry (or name it in --docker-config or --equiv-registries)";
 
 /**
  * The operator names the registries regstat calls: `--registry-url`, the hosts of the Docker config, the

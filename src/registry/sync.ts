@@ -1,10 +1,10 @@
-import { retryConflicts, type Db } from "../db/db.ts";
+import { type Db, retryConflicts } from "../db/db.ts";
+import type { Descriptor, References } from "../distribution.ts";
 import type { Logger } from "../log.ts";
 import { queries } from "../sql.ts";
 import type { RegistryClient } from "./client.ts";
 import type { RegistryContext } from "./context.ts";
 import { RegistryError } from "./errors.ts";
-import type { Descriptor, References } from "../distribution.ts";
 import { parseManifest } from "./manifest.ts";
 import { mapLimit } from "./pool.ts";
 
@@ -52,8 +52,14 @@ async function syncRegistry(deps: SyncDeps, url: string): Promise<RegistrySummar
   const client = deps.registry.client(origin);
   const log = deps.log.child({ registry });
   const summary: RegistrySummary = {
-    registry, url: origin, repositories: 0, fetched: 0, errors: [],
-    manifests: { added: 0, deleted: 0 }, blobs: { added: 0, deleted: 0 }, tags: { added: 0, moved: 0, deleted: 0 },
+    registry,
+    url: origin,
+    repositories: 0,
+    fetched: 0,
+    errors: [],
+    manifests: { added: 0, deleted: 0 },
+    blobs: { added: 0, deleted: 0 },
+    tags: { added: 0, moved: 0, deleted: 0 },
   };
   const started = new Date();
   const names = new Set<string>();
@@ -88,7 +94,10 @@ type RepoDeps = { db: Db; client: RegistryClient; registry: string; repository: 
 async function syncRepository(deps: RepoDeps) {
   const { db, client, registry, repository, summary, limit } = deps;
   const checkedAt = new Date().toISOString();
-  const held = await db.query<{ kind: string; name: string; target: string | null }>(queries.selectRepositoryContents, [registry, repository]);
+  const held = await db.query<{ kind: string; name: string; target: string | null }>(queries.selectRepositoryContents, [
+    registry,
+    repository,
+  ]);
   const heldManifests = held.filter((r) => r.kind === "manifest").map((r) => r.name);
   const heldBlobs = new Set(held.filter((r) => r.kind === "blob").map((r) => r.name));
 
@@ -100,7 +109,8 @@ async function syncRepository(deps: RepoDeps) {
   for (const h of heads) if (h) present.set(h.digest, { digest: h.digest, media_type: h.mediaType, size: h.size });
   const unchecked = heldManifests.filter((d) => !present.has(d));
   const checked = await mapLimit(unchecked, limit, (d) => client.headManifest(repository, d));
-  for (const [i, h] of checked.entries()) if (h) present.set(unchecked[i]!, { digest: unchecked[i]!, media_type: h.mediaType, size: h.size });
+  for (const [i, h] of checked.entries())
+    if (h) present.set(unchecked[i]!, { digest: unchecked[i]!, media_type: h.mediaType, size: h.size });
 
   // References: from the database when known, else from the registry; children are in the repository too.
   const refs = new Map<string, References>();
@@ -112,19 +122,23 @@ async function syncRepository(deps: RepoDeps) {
       (row.kind === "blob" ? r.blobs : r.children).push({ digest: row.digest, media_type: row.media_type, size: row.size });
       refs.set(row.manifest_digest, r);
     }
-    await mapLimit(wave.filter((d) => !refs.has(d)), limit, async (digest) => {
-      try {
-        const m = await client.getManifest(repository, digest);
-        const parsed = parseManifest(m.bytes, m.contentType, digest);
-        present.set(digest, { digest, media_type: parsed.mediaType, size: m.bytes.length });
-        refs.set(digest, parsed);
-        fetched.push({ digest, blobs: parsed.blobs, children: parsed.children });
-      } catch (error) {
-        if (error instanceof RegistryError && error.kind === "not-found") present.delete(digest);
-        else if (error instanceof RegistryError && error.kind === "invalid") summary.errors.push({ repository, error: error.message });
-        else throw error;
-      }
-    });
+    await mapLimit(
+      wave.filter((d) => !refs.has(d)),
+      limit,
+      async (digest) => {
+        try {
+          const m = await client.getManifest(repository, digest);
+          const parsed = parseManifest(m.bytes, m.contentType, digest);
+          present.set(digest, { digest, media_type: parsed.mediaType, size: m.bytes.length });
+          refs.set(digest, parsed);
+          fetched.push({ digest, blobs: parsed.blobs, children: parsed.children });
+        } catch (error) {
+          if (error instanceof RegistryError && error.kind === "not-found") present.delete(digest);
+          else if (error instanceof RegistryError && error.kind === "invalid") summary.errors.push({ repository, error: error.message });
+          else throw error;
+        }
+      },
+    );
     wave = [];
     for (const digest of present.keys()) {
       for (const child of refs.get(digest)?.children ?? []) {
@@ -149,12 +163,20 @@ async function syncRepository(deps: RepoDeps) {
   const here = { registry, repository };
   const changes = await retryConflicts(() =>
     db.transaction(async (tx) => {
-      const manifests = await tx.query(queries.recordRegistryManifests, [json([...present.values()].map((m) => ({ ...here, ...m }))), checkedAt]);
+      const manifests = await tx.query(queries.recordRegistryManifests, [
+        json([...present.values()].map((m) => ({ ...here, ...m }))),
+        checkedAt,
+      ]);
       if (fetched.length) await tx.query(queries.linkManifests, [json(fetched)]);
       const addedBlobs = await tx.query(queries.recordRegistryBlobs, [json(blobs.map((b) => ({ ...here, ...b }))), checkedAt]);
       const written = await tx.query<{ inserted: boolean }>(queries.recordRegistryTags, [json(tagTargets), checkedAt]);
       const deletedTags = await tx.query(queries.syncDeleteTags, [registry, repository, json(tags), checkedAt]);
-      const deadManifests = await tx.query<{ digest: string }>(queries.syncTombstoneManifests, [registry, repository, json(goneManifests), checkedAt]);
+      const deadManifests = await tx.query<{ digest: string }>(queries.syncTombstoneManifests, [
+        registry,
+        repository,
+        json(goneManifests),
+        checkedAt,
+      ]);
       const deadBlobs = await tx.query<{ digest: string }>(queries.syncTombstoneBlobs, [registry, repository, json(goneBlobs), checkedAt]);
       await tx.query(queries.retireManifests, [json(deadManifests.map((r) => r.digest).sort())]);
       await tx.query(queries.retireBlobs, [json(deadBlobs.map((r) => r.digest).sort())]);

@@ -74,7 +74,9 @@ export const reports: Report[] = [
     params: [],
     list: false,
     columns: {
-      blobs: "blobs regstat knows the registry stores: pushed, mounted or named by a manifest, and not deleted from every repository that held them",
+      blobs:
+        "blobs regstat knows the registry stores: pushed, mounted or named by a manifest, and not deleted from every repository that " +
+        "held them",
       bytes: "their bytes, deduplicated (each blob once)",
       blobs_of_unknown_size: "blobs whose size regstat has not learned (counted as 0 bytes)",
     },
@@ -91,28 +93,32 @@ export const reports: Report[] = [
     sql: queries.reportOlderThan,
     start: ["-infinity", "", "", ""],
     args: (v, after, limit) => [...filters(v), v.days, ...after, limit],
-    check: (v) => v.days === undefined
-      ? { parameter: "days", message: "days is required", allowed: "a whole number of days from 0 to 36500" }
-      : undefined,
+    check: (v) =>
+      v.days === undefined
+        ? { parameter: "days", message: "days is required", allowed: "a whole number of days from 0 to 36500" }
+        : undefined,
   },
   {
     name: "not-pulled",
     description:
-      "Images not pulled (GET) for `days` days or `months` months, never-pulled ones included (their age counted from the push), longest idle first.",
+      "Images not pulled (GET) for `days` days or `months` months, never-pulled ones included (their age counted from the push), longest " +
+      "idle first.",
     params: ["days", "months"],
     list: true,
     columns: { ...image, idle_since: "the last GET pull, or the last push when there was none" },
     sql: queries.reportNotPulled,
     start: ["-infinity", "", "", ""],
     args: (v, after, limit) => [...filters(v), v.days ?? 0, v.months ?? 0, ...after, limit],
-    check: (v) => (v.days === undefined) === (v.months === undefined)
-      ? { parameter: "days", message: "give either days or months", allowed: "days=<0 or more> or months=<0 or more>, not both" }
-      : undefined,
+    check: (v) =>
+      (v.days === undefined) === (v.months === undefined)
+        ? { parameter: "days", message: "give either days or months", allowed: "days=<0 or more> or months=<0 or more>, not both" }
+        : undefined,
   },
   {
     name: "orphaned-blobs",
     description:
-      "Blobs no live manifest in any repository references (what the registry's garbage collector would delete), by digest. Blobs pushed within `grace` are left out.",
+      "Blobs no live manifest in any repository references (what the registry's garbage collector would delete), by digest. Blobs pushed " +
+      "within `grace` are left out.",
     params: ["grace"],
     list: true,
     columns: {
@@ -130,7 +136,8 @@ export const reports: Report[] = [
   {
     name: "missing-blobs",
     description:
-      "Images that would fail to pull: per repository, live manifests (or the platforms of a live index) referencing a blob that repository no longer holds (deleted from it) or that regstat has never seen in it.",
+      "Images that would fail to pull: per repository, live manifests (or the platforms of a live index) referencing a blob that " +
+      "repository no longer holds (deleted from it) or that regstat has never seen in it.",
     params: ["fresh"],
     list: true,
     columns: {
@@ -166,7 +173,8 @@ export const reports: Report[] = [
   },
   {
     name: "repositories",
-    description: "Per repository holding a live manifest: tags, manifests, deduplicated bytes (exclusive and shared), last push, last pull, pulls.",
+    description:
+      "Per repository holding a live manifest: tags, manifests, deduplicated bytes (exclusive and shared), last push, last pull, pulls.",
     params: [],
     list: true,
     columns: {
@@ -194,7 +202,9 @@ export const reports: Report[] = [
     columns: {
       registry: "the registry",
       repository: "the repository",
-      bytes: "bytes of its live manifests, their platforms and the blobs they reference, deduplicated within the repository (the repositories report's bytes)",
+      bytes:
+        "bytes of its live manifests, their platforms and the blobs they reference, deduplicated within the repository (the repositories " +
+        "report's bytes)",
       exclusive_bytes: "of those bytes, the manifests and blobs no other repository's live manifests reference",
       shared_bytes: "the rest: bytes it shares with other repositories",
     },
@@ -205,7 +215,8 @@ export const reports: Report[] = [
   {
     name: "registries",
     description:
-      "Per registry: since when regstat watches it (its first UTC day with an event), its last day with one, and its repositories, images and tags now.",
+      "Per registry: since when regstat watches it (its first UTC day with an event), its last day with one, and its repositories, " +
+      "images and tags now.",
     params: [],
     list: true,
     columns: {
@@ -239,7 +250,8 @@ export const reports: Report[] = [
   {
     name: "storage-history",
     description:
-      "The storage figures at the end of each UTC day over the last `days` days (today: now), newest first; recorded as they change and kept forever. Days before regstat recorded any are null.",
+      "The storage figures at the end of each UTC day over the last `days` days (today: now), newest first; recorded as they change and " +
+      "kept forever. Days before regstat recorded any are null.",
     params: ["days"],
     list: true,
     columns: {
@@ -254,14 +266,20 @@ export const reports: Report[] = [
     sql: queries.reportStorageHistory,
     start: ["9999-12-31"],
     args: (v, after, limit) => [v.days ?? 30, ...after, limit],
-    check: (v) => v.registry || v.repository
-      ? { parameter: v.registry ? "registry" : "repository", message: "storage-history is for every registry together; ask repository-history for repositories", allowed: "nothing" }
-      : undefined,
+    check: (v) =>
+      v.registry || v.repository
+        ? {
+            parameter: v.registry ? "registry" : "repository",
+            message: "storage-history is for every registry together; ask repository-history for repositories",
+            allowed: "nothing",
+          }
+        : undefined,
   },
   {
     name: "repository-history",
     description:
-      "Each repository's bytes at the end of each UTC day over the last `days` days (today: now), by registry, repository and day, from its first recorded day on; kept forever.",
+      "Each repository's bytes at the end of each UTC day over the last `days` days (today: now), by registry, repository and day, from " +
+      "its first recorded day on; kept forever.",
     params: ["days"],
     list: true,
     columns: {

@@ -34,14 +34,16 @@ export function cleanupScript({ registry, registryVersion, rule, totals, steps, 
   const notes: string[] = [];
   for (const step of steps) {
     const what = step.kind === "tag" ? `${step.repository}:${step.tag}` : `${step.repository}@${step.digest}`;
-    const reference = step.kind === "tag" ? step.tag ?? "" : step.digest;
+    const reference = step.kind === "tag" ? (step.tag ?? "") : step.digest;
     const valid = repositoryName.test(step.repository) && (step.kind === "tag" ? tagName : digestName).test(reference);
     if (!valid) notes.push(`# skipped, not a name the registry API takes: ${shown(what)}`);
     else if (step.kind === "tag" && registryVersion === 2) {
       notes.push(`# kept: Distribution 2.x cannot delete a tag alone, and its manifest stays for other tags: ${shown(what)}`);
     } else calls.push(`delete ${quote(what)} ${quote(`/v2/${step.repository}/manifests/${reference}`)}`);
   }
-  const ruleText = Object.entries(rule).map(([name, value]) => `${name}=${value}`).join(" ");
+  const ruleText = Object.entries(rule)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(" ");
   return [
     "#!/bin/sh",
     `# regstat cleanup plan for ${shown(registry)}, made ${now.toISOString()}`,
@@ -58,12 +60,12 @@ export function cleanupScript({ registry, registryVersion, rule, totals, steps, 
     `REGISTRY_URL="\${REGISTRY_URL:-https://${registry}}"`,
     "applied=0",
     "delete() {",
-    "  if [ -n \"${REGISTRY_AUTH:-}\" ]; then",
-    "    status=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE -u \"$REGISTRY_AUTH\" \"$REGISTRY_URL$2\") || status=\"no answer\"",
+    '  if [ -n "${REGISTRY_AUTH:-}" ]; then',
+    '    status=$(curl -sS -o /dev/null -w \'%{http_code}\' -X DELETE -u "$REGISTRY_AUTH" "$REGISTRY_URL$2") || status="no answer"',
     "  else",
-    "    status=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE \"$REGISTRY_URL$2\") || status=\"no answer\"",
+    '    status=$(curl -sS -o /dev/null -w \'%{http_code}\' -X DELETE "$REGISTRY_URL$2") || status="no answer"',
     "  fi",
-    "  if [ \"$status\" != 202 ]; then",
+    '  if [ "$status" != 202 ]; then',
     `    echo "regstat cleanup: DELETE $1 failed ($status); stopped after $applied of ${calls.length} calls" >&2`,
     "    exit 1",
     "  fi",

@@ -3,7 +3,7 @@ import { badRequest } from "../errors.ts";
 import { queries } from "../sql.ts";
 import type { Values } from "./catalogue.ts";
 import type { Key } from "./cursor.ts";
-import { params, type ParamName } from "./params.ts";
+import { type ParamName, params } from "./params.ts";
 
 /**
  * The cleanup planner: what a retention rule deletes (regstat.cleanup_plan, migration 12) and the bytes a
@@ -36,9 +36,16 @@ export function checkRule(values: Values) {
 export function planArgs(values: Values, window: Window): unknown[] {
   const judgeTags = tagRules.some((name) => values[name] !== undefined);
   return [
-    values.registry, values.repository, ...window, judgeTags,
-    values.tag ?? null, values.keep_tag ?? null, values.keep_last ?? null,
-    values.keep_pushed_within ?? null, values.keep_pulled_within ?? null, values.untagged === true,
+    values.registry,
+    values.repository,
+    ...window,
+    judgeTags,
+    values.tag ?? null,
+    values.keep_tag ?? null,
+    values.keep_last ?? null,
+    values.keep_pushed_within ?? null,
+    values.keep_pulled_within ?? null,
+    values.untagged === true,
   ];
 }
 
@@ -82,7 +89,10 @@ export async function readWindows(
   let from: [string, string] = [String(after[0]), String(after[1])];
   for (let width = limit + 1; ; width = Math.min(width * 2, 5000)) {
     const repositories = await tx.query<{ registry: string; repository: string }>(queries.cleanupWindow, [
-      values.registry, values.repository, ...from, width,
+      values.registry,
+      values.repository,
+      ...from,
+      width,
     ]);
     const last = repositories.at(-1);
     if (!last) return rows;
@@ -104,7 +114,8 @@ export async function planTotals(tx: Queryable, values: Values): Promise<Totals>
 export async function cleanupPage(tx: Queryable, values: Values, after: Key, limit: number) {
   await preparePlan(tx, values);
   const rows = await readWindows(tx, values, after, limit, (window, want) =>
-    tx.query<Row>(queries.cleanupRows, [...planArgs(values, window), ...after, want]));
+    tx.query<Row>(queries.cleanupRows, [...planArgs(values, window), ...after, want]),
+  );
   return { rows, fields: values.totals === false ? {} : { totals: await planTotals(tx, values) } };
 }
 
@@ -112,7 +123,8 @@ export async function cleanupPage(tx: Queryable, values: Values, after: Key, lim
 export async function cleanupRepositoriesPage(tx: Queryable, values: Values, after: Key, limit: number) {
   await preparePlan(tx, values);
   const rows = await readWindows(tx, values, after, limit, (window, want) =>
-    tx.query<Row>(queries.cleanupRepositories, [...planArgs(values, window), ...after, want]));
+    tx.query<Row>(queries.cleanupRepositories, [...planArgs(values, window), ...after, want]),
+  );
   return { rows };
 }
 

@@ -13,9 +13,7 @@ const csvField = (value: unknown) => {
 };
 
 export function toCsv(columns: string[], rows: Row[]): string {
-  return `${[columns, ...rows.map((row) => columns.map((c) => row[c]))]
-    .map((line) => line.map(csvField).join(","))
-    .join("\r\n")}\r\n`;
+  return `${[columns, ...rows.map((row) => columns.map((c) => row[c]))].map((line) => line.map(csvField).join(",")).join("\r\n")}\r\n`;
 }
 
 /** Aligned columns for a terminal; numbers right-aligned. */
@@ -24,7 +22,9 @@ export function toTable(columns: string[], rows: Row[]): string {
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
   const numeric = columns.map((c) => rows.length > 0 && rows.every((r) => r[c] === null || typeof r[c] === "number"));
   const line = (values: string[]) =>
-    values.map((value, i) => (numeric[i] ? value.padStart(widths[i]!) : value.padEnd(widths[i]!))).join("  ").trimEnd();
+    values
+      .map((value, i) => (numeric[i] ? value.padStart(widths[i]!) : value.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return `${[line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n")}\n`;
 }
-

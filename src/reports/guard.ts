@@ -1,7 +1,7 @@
-import { isTransient, type Db } from "../db/db.ts";
+import { type Db, isTransient } from "../db/db.ts";
 import { AppError } from "../errors.ts";
 import { concurrencyGate } from "../security/limits.ts";
-import { runReport, runScript, type Answer } from "./run.ts";
+import { type Answer, runReport, runScript } from "./run.ts";
 
 /** One report's answer; `script`: its `format=script` answer (the cleanup plan), under the same guard. */
 export type RunGuarded = ((name: string, given: Record<string, string>) => Promise<Answer>) & {
@@ -26,13 +26,18 @@ export function guardedReports(deps: { db: Db; timeoutMs?: number; yieldTo?: () 
         return await work();
       } catch (error) {
         if ((error as { code?: unknown }).code === "57014") {
-          throw new AppError(503, "report_timeout", `the report ran longer than --report-timeout (${deps.timeoutMs} ms); narrow it or raise the timeout`);
+          throw new AppError(
+            503,
+            "report_timeout",
+            `the report ran longer than --report-timeout (${deps.timeoutMs} ms); narrow it or raise the timeout`,
+          );
         }
         if (isTransient(error)) throw new AppError(503, "database_unavailable", "the database is unavailable; retry later");
         throw error;
       }
     });
-  const run = (name: string, given: Record<string, string>) => guarded(() => runReport(deps.db, name, given, { timeoutMs: deps.timeoutMs }));
+  const run = (name: string, given: Record<string, string>) =>
+    guarded(() => runReport(deps.db, name, given, { timeoutMs: deps.timeoutMs }));
   return Object.assign(run, {
     script: (name: string, given: Record<string, string>) => guarded(() => runScript(deps.db, name, given, { timeoutMs: deps.timeoutMs })),
   });

@@ -4,7 +4,10 @@ import { toCsv } from "./format.ts";
 import type { RunGuarded } from "./guard.ts";
 import { describeReports, findReport } from "./run.ts";
 
-/** GET /reports (the catalogue) and GET /reports/<name> (one answer, JSON, ?format=csv, or ?format=script for a plan), through the guarded runner. */
+/**
+ * GET /reports (the catalogue) and GET /reports/<name> (one answer, JSON, ?format=csv, or ?format=script for
+ * a plan), through the guarded runner.
+ */
 export function reportRoutes(deps: { run: RunGuarded }) {
   const app = new Hono();
 
@@ -14,7 +17,8 @@ export function reportRoutes(deps: { run: RunGuarded }) {
     const report = findReport(c.req.param("name"));
     const given: Record<string, string> = {};
     for (const [name, values] of Object.entries(c.req.queries())) {
-      if (values.length > 1) throw badRequest("invalid_parameter", `${name}: given ${values.length} times, takes one value`, { parameter: name });
+      if (values.length > 1)
+        throw badRequest("invalid_parameter", `${name}: given ${values.length} times, takes one value`, { parameter: name });
       given[name] = values[0]!;
     }
     const format = given.format ?? "json";

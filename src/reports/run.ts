@@ -1,10 +1,10 @@
 import * as v from "valibot";
 import type { Db } from "../db/db.ts";
 import { AppError, badRequest } from "../errors.ts";
-import { reports, reportsByName, type Report, type Values } from "./catalogue.ts";
-import { decodeCursor, encodeCursor, type Key } from "./cursor.ts";
-import { LIMIT_MAX, params, type ParamName } from "./params.ts";
 import { queries } from "../sql.ts";
+import { type Report, reports, reportsByName, type Values } from "./catalogue.ts";
+import { decodeCursor, encodeCursor, type Key } from "./cursor.ts";
+import { LIMIT_MAX, type ParamName, params } from "./params.ts";
 
 export type Row = Record<string, unknown>;
 export type Answer = {
@@ -78,16 +78,19 @@ export function parseParams(report: Report, given: Record<string, string>): { va
 export async function runReport(db: Db, name: string, given: Record<string, string>, options: RunOptions = {}): Promise<Answer> {
   const report = findReport(name);
   const { values, after, limit } = parseParams(report, given);
-  const { fetched, fields } = await db.transaction(async (tx) => {
-    // A plan made for the parameters at hand: a generic plan of a prepared report can be far worse for
-    // some of them (a repository prefix or none, the first page or a deep one).
-    await tx.query("set local plan_cache_mode = force_custom_plan");
-    if (options.timeoutMs && db.kind === "postgres") await tx.query(`set local statement_timeout = ${Math.round(options.timeoutMs)}`);
-    const { rows: fetched, fields } = report.page
-      ? await report.page(tx, values, after, limit)
-      : { rows: await tx.query<Row>(report.sql!, report.args!(values, after, report.list ? limit + 1 : limit)), fields: {} };
-    return { fetched, fields };
-  }, { readOnly: true });
+  const { fetched, fields } = await db.transaction(
+    async (tx) => {
+      // A plan made for the parameters at hand: a generic plan of a prepared report can be far worse for
+      // some of them (a repository prefix or none, the first page or a deep one).
+      await tx.query("set local plan_cache_mode = force_custom_plan");
+      if (options.timeoutMs && db.kind === "postgres") await tx.query(`set local statement_timeout = ${Math.round(options.timeoutMs)}`);
+      const { rows: fetched, fields } = report.page
+        ? await report.page(tx, values, after, limit)
+        : { rows: await tx.query<Row>(report.sql!, report.args!(values, after, report.list ? limit + 1 : limit)), fields: {} };
+      return { fetched, fields };
+    },
+    { readOnly: true },
+  );
   const page = report.list ? fetched.slice(0, limit) : fetched;
   const more = report.list && fetched.length > limit;
   const last = page.at(-1);
@@ -108,11 +111,14 @@ export async function runScript(db: Db, name: string, given: Record<string, stri
   const report = findReport(name);
   if (!report.script) throw invalid("format", `the ${report.name} report has no script format`, "json, csv or table");
   const { values } = parseParams(report, given);
-  return db.transaction(async (tx) => {
-    await tx.query("set local plan_cache_mode = force_custom_plan");
-    if (options.timeoutMs && db.kind === "postgres") await tx.query(`set local statement_timeout = ${Math.round(options.timeoutMs)}`);
-    return report.script!(tx, values, given);
-  }, { readOnly: true });
+  return db.transaction(
+    async (tx) => {
+      await tx.query("set local plan_cache_mode = force_custom_plan");
+      if (options.timeoutMs && db.kind === "postgres") await tx.query(`set local statement_timeout = ${Math.round(options.timeoutMs)}`);
+      return report.script!(tx, values, given);
+    },
+    { readOnly: true },
+  );
 }
 
 /** Every registry's coverage (the coverage report's rows), said with each answer and the catalogue. */

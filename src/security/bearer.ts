@@ -40,8 +40,14 @@ export function bearerAuth(tokens: string[], realm: string, options: { cookie?: 
     if (!tokens.length) return next();
     const given = givenToken(c, options.cookie);
     if (matches(given)) return next();
-    throw new AppError(401, "unauthorized", given !== undefined ? "the bearer token is not valid" : "a bearer token is required", undefined, {
-      "WWW-Authenticate": `Bearer realm="${realm}"`,
-    });
+    throw new AppError(
+      401,
+      "unauthorized",
+      given !== undefined ? "the bearer token is not valid" : "a bearer token is required",
+      undefined,
+      {
+        "WWW-Authenticate": `Bearer realm="${realm}"`,
+      },
+    );
   };
 }

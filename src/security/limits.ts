@@ -38,5 +38,9 @@ export function concurrencyGate(max: number, { queue = 0, maxWaitMs = Infinity, 
 
 /** The body as text, or a 408 once `ms` pass before all of it has arrived (a stalled or trickling sender). */
 export function readBody(text: () => Promise<string>, ms: number): Promise<string> {
-  return beforeDeadline(text(), AbortSignal.timeout(ms), () => new AppError(408, "body_timeout", `the body did not arrive within ${ms} ms`));
+  return beforeDeadline(
+    text(),
+    AbortSignal.timeout(ms),
+    () => new AppError(408, "body_timeout", `the body did not arrive within ${ms} ms`),
+  );
 }

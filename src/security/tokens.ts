@@ -8,9 +8,7 @@ export type Tokens = { webhook: string[]; reports: string[] };
  * those in the token file (one a line; blank lines and `#` comments skipped). Several may be valid at once,
  * so a new token can be handed out before the old one is withdrawn.
  */
-export function loadTokens(
-  config: Pick<Config, "webhookToken" | "webhookTokenFile" | "reportsToken" | "reportsTokenFile">,
-): Tokens {
+export function loadTokens(config: Pick<Config, "webhookToken" | "webhookTokenFile" | "reportsToken" | "reportsTokenFile">): Tokens {
   return {
     webhook: [...config.webhookToken, ...fromFile(config.webhookTokenFile, "--webhook-token-file")],
     reports: [...config.reportsToken, ...fromFile(config.reportsTokenFile, "--reports-token-file")],

@@ -32,7 +32,10 @@ export function watchRestarts(deps: { db: Db; log: Logger; metrics: Metrics; onR
       for (const r of inserted.filter((row) => row.restart)) {
         deps.metrics.registryRestarts.inc({ registry: r.registry });
         deps.log.warn("registry restarted: the events it had not delivered are lost", {
-          registry: r.registry, source: r.source_addr, instance: r.instance_id, since: r.first_event,
+          registry: r.registry,
+          source: r.source_addr,
+          instance: r.instance_id,
+          since: r.first_event,
         });
         deps.onRestart?.(r.registry);
       }

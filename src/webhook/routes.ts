@@ -3,11 +3,11 @@ import { bodyLimit } from "hono/body-limit";
 import * as v from "valibot";
 import { isTransient } from "../db/db.ts";
 import { beforeDeadline } from "../deadline.ts";
+import { describeIssues, Envelope } from "../distribution.ts";
 import { AppError, badRequest } from "../errors.ts";
 import type { Ingestor, Outcome } from "../ingest/ingestor.ts";
 import { normalizeEvents, type Rules } from "../ingest/normalize.ts";
 import { concurrencyGate, readBody } from "../security/limits.ts";
-import { describeIssues, Envelope } from "../distribution.ts";
 
 /** A registry sends one notification at a time per endpoint: only a flood, or many registries, reach this. */
 const MAX_IN_FLIGHT = 256;

@@ -4,7 +4,18 @@ import { testApp } from "../support/app.ts";
 import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
 import {
-  deleteDigest, deleteTag, digestOf, envelope, image, mountBlob, OCI_INDEX, OCI_MANIFEST, pullManifest, pushBlob, pushManifest, ref,
+  deleteDigest,
+  deleteTag,
+  digestOf,
+  envelope,
+  image,
+  mountBlob,
+  OCI_INDEX,
+  OCI_MANIFEST,
+  pullManifest,
+  pushBlob,
+  pushManifest,
+  ref,
 } from "../support/events.ts";
 import { prng } from "../support/prng.ts";
 
@@ -21,7 +32,9 @@ const pick = <T>(items: readonly T[]) => items[int(items.length)]!;
 
 const repos = ["walk/a", "walk/b", "walk/c"];
 const layers = Array.from({ length: 5 }, (_, i) => digestOf(`walk-layer-${i}`));
-const images = Array.from({ length: 6 }, (_, i) => image(`walk-${i}`, { repository: "walk/a", layers: [layers[i % 5]!, layers[(i + 2) % 5]!] }));
+const images = Array.from({ length: 6 }, (_, i) =>
+  image(`walk-${i}`, { repository: "walk/a", layers: [layers[i % 5]!, layers[(i + 2) % 5]!] }),
+);
 const INDEX = digestOf("walk/index");
 const platforms = [images[0]!, images[1]!];
 const tags = ["v1", "v2", "latest"];
@@ -36,7 +49,12 @@ function event(): object {
   if (roll < 0.22) return { ...img.push({ repository, tag: random() < 0.7 ? pick(tags) : undefined }), timestamp: when() };
   if (roll < 0.3) {
     return pushManifest({
-      repository, digest: INDEX, mediaType: OCI_INDEX, size: 500, tag: pick(tags), timestamp: when(),
+      repository,
+      digest: INDEX,
+      mediaType: OCI_INDEX,
+      size: 500,
+      tag: pick(tags),
+      timestamp: when(),
       references: platforms.map((p) => ref(OCI_MANIFEST, p.digest, 345)),
     });
   }
@@ -52,18 +70,22 @@ function event(): object {
 
 /** What an operator, or another program, might do to the tables directly, several statements in one transaction. */
 const edits: ((db: Db) => Promise<unknown>)[] = [
-  (db) => db.transaction(async (tx) => {
-    const [link] = await tx.query<{ m: string; b: string }>("select manifest_digest as m, blob_digest as b from regstat.manifest_blob order by 1, 2 limit 1");
-    if (!link) return;
-    await tx.query("delete from regstat.manifest_blob where manifest_digest = $1 and blob_digest = $2", [link.m, link.b]);
-    await tx.query("insert into regstat.manifest_blob values ($1, $2)", [link.m, link.b]);
-  }),
+  (db) =>
+    db.transaction(async (tx) => {
+      const [link] = await tx.query<{ m: string; b: string }>(
+        "select manifest_digest as m, blob_digest as b from regstat.manifest_blob order by 1, 2 limit 1",
+      );
+      if (!link) return;
+      await tx.query("delete from regstat.manifest_blob where manifest_digest = $1 and blob_digest = $2", [link.m, link.b]);
+      await tx.query("insert into regstat.manifest_blob values ($1, $2)", [link.m, link.b]);
+    }),
   (db) => db.query("update regstat.blobs set size = size + 1 where digest = $1", [pick(layers)]),
   (db) => db.query("update regstat.manifest_children set size = size + 10"),
-  (db) => db.transaction(async (tx) => {
-    await tx.query("update regstat.repository_blobs set deleted = now() where repository = $1 and deleted is null", [pick(repos)]);
-    await tx.query("update regstat.repository_manifests set deleted = null where repository = $1", [pick(repos)]);
-  }),
+  (db) =>
+    db.transaction(async (tx) => {
+      await tx.query("update regstat.repository_blobs set deleted = now() where repository = $1 and deleted is null", [pick(repos)]);
+      await tx.query("update regstat.repository_manifests set deleted = null where repository = $1", [pick(repos)]);
+    }),
   (db) => db.query("delete from regstat.tags where tag = $1", [pick(tags)]),
 ];
 

@@ -25,7 +25,9 @@ export async function runChecks(checks: Check[]) {
     } catch (error) {
       failed++;
       if (check.needed) blockedBy = check.name;
-      console.log(`FAIL  ${check.name} (${seconds(started)})\n${indent(error instanceof Error ? (error.stack ?? error.message) : String(error))}`);
+      console.log(
+        `FAIL  ${check.name} (${seconds(started)})\n${indent(error instanceof Error ? (error.stack ?? error.message) : String(error))}`,
+      );
     }
   }
   return {
@@ -47,4 +49,8 @@ export function ensure(condition: unknown, message: string): asserts condition {
 
 export const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 const clip = (s: string) => (s.length > 600 ? `${s.slice(0, 600)}...` : s);
-const indent = (s: string) => s.split("\n").map((l) => `      ${l}`).join("\n");
+const indent = (s: string) =>
+  s
+    .split("\n")
+    .map((l) => `      ${l}`)
+    .join("\n");

@@ -23,10 +23,7 @@ export type Podman = {
 export function isolatedPodman(dir: string): Podman {
   const at = (name: string) => join(dir, name);
   for (const name of ["storage", "run", "tmp", "bin"]) mkdirSync(at(name), { recursive: true });
-  writeFileSync(
-    at("storage.conf"),
-    `[storage]\ndriver = "overlay"\ngraphroot = "${at("storage")}"\nrunroot = "${at("run")}"\n`,
-  );
+  writeFileSync(at("storage.conf"), `[storage]\ndriver = "overlay"\ngraphroot = "${at("storage")}"\nrunroot = "${at("run")}"\n`);
   // crun refuses this machine's hybrid cgroups, so runc. podman's default ulimits are above what the machine
   // grants (runc then fails to start anything), so the test's own hard limits, and runc is refused a process
   // limit above kernel.pid_max here.
@@ -96,7 +93,9 @@ export function isolatedPodman(dir: string): Podman {
 
 /** This process's hard limit from /proc (`Max open files`, `Max processes`), which containers inherit. */
 function hardLimit(label: string) {
-  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith(label));
+  const line = readFileSync("/proc/self/limits", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(label));
   const hard = line?.slice(label.length).trim().split(/\s+/)[1];
   if (!hard) throw new Error(`no "${label}" in /proc/self/limits`);
   return hard === "unlimited" ? 1048576 : Number(hard);

@@ -4,15 +4,15 @@
  * podman.ts). One line per check, then `container: N passed, M failed`; exits 1 unless every check passed.
  * Runs as root (podman, debootstrap); reaches only the Debian mirror (debootstrap) and npm (`bun install`).
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, lstatSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { openPostgres } from "../../src/db/postgres.ts";
 import { allFixtures } from "../support/fixtures.ts";
 import { freePort } from "../support/free-port.ts";
-import { keywordForm, startCluster, type Cluster } from "../support/postgres-cluster.ts";
+import { type Cluster, keywordForm, startCluster } from "../support/postgres-cluster.ts";
 import { REPORT, replayOver, sourceReplay, stateOf } from "../support/replay.ts";
-import { ensure, runChecks, same, seconds, type Check } from "./checks.ts";
+import { type Check, ensure, runChecks, same, seconds } from "./checks.ts";
 import { isolatedPodman } from "./podman.ts";
 import { onPort, readmeCommands } from "./readme.ts";
 import { baseImages, debianRoot, makeStandIns } from "./stand-ins.ts";
@@ -66,7 +66,11 @@ function logs() {
   const { stdout, stderr } = podman.attempt(["logs", CONTAINER]);
   return `${stdout}${stderr}`;
 }
-const logLines = () => logs().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { msg: string; created?: string });
+const logLines = () =>
+  logs()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as { msg: string; created?: string });
 
 /** A README command line, on a free port of 127.0.0.1 when it publishes or listens on one. */
 function runReadme(command: string, env: Record<string, string> = {}) {
@@ -84,7 +88,13 @@ async function waitReady() {
   const deadline = performance.now() + 180_000;
   while (performance.now() < deadline) {
     if (inspect("{{.State.Running}}") !== "true") throw new Error(`the container exited:\n${logs()}`);
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await Bun.sleep(200);
   }
   throw new Error(`not ready within 180 s:\n${logs()}`);
@@ -98,7 +108,11 @@ async function reportsGet(path: string, headers: Record<string, string> = withTo
 }
 
 async function postCaptured() {
-  same(await replayOver(url, captured), captured.map(() => 200), "answers to the captured notifications");
+  same(
+    await replayOver(url, captured),
+    captured.map(() => 200),
+    "answers to the captured notifications",
+  );
   same(await reportsGet(REPORT), { status: 200, body: source.report }, `${REPORT} after the replay`);
 }
 
@@ -110,7 +124,10 @@ function healthcheckPasses() {
 function stopsWithZero() {
   runReadme(commands.stop);
   same(inspect("{{.State.ExitCode}}"), "0", "the exit code after docker stop (137 if it had to be killed)");
-  ensure(logLines().some((l) => l.msg === "stopped"), "no \"stopped\" in the log");
+  ensure(
+    logLines().some((l) => l.msg === "stopped"),
+    'no "stopped" in the log',
+  );
 }
 
 const checks: Check[] = [
@@ -141,7 +158,9 @@ const checks: Check[] = [
     name: "bun install --frozen-lockfile: a package.json package-lock.json does not match fails the build",
     run() {
       const context = join(work, "lockfile-context");
-      const admitted = readFileSync(join(root, ".dockerignore"), "utf8").split("\n").filter((l) => l.startsWith("!"));
+      const admitted = readFileSync(join(root, ".dockerignore"), "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("!"));
       for (const path of ["Dockerfile", ".dockerignore", ...admitted.map((l) => l.slice(1).trim())]) {
         cpSync(join(root, path), join(context, path), { recursive: true });
       }
@@ -186,7 +205,8 @@ const checks: Check[] = [
     name: `it runs as uid ${UID}, the fresh named volume is its own, and there is no shell to exec`,
     run() {
       const status = readFileSync(`/proc/${inspect("{{.State.Pid}}")}/status`, "utf8");
-      for (const id of ["Uid", "Gid"]) same(new RegExp(`^${id}:\\s+(.*)$`, "m").exec(status)?.[1]?.split(/\s+/), Array(4).fill(String(UID)), id);
+      for (const id of ["Uid", "Gid"])
+        same(new RegExp(`^${id}:\\s+(.*)$`, "m").exec(status)?.[1]?.split(/\s+/), Array(4).fill(String(UID)), id);
       const mountpoint = podman.run(["volume", "inspect", "--format", "{{.Mountpoint}}", volume!]);
       same(statSync(mountpoint).uid, UID, "the volume's owner");
       ensure(existsSync(join(mountpoint, "PG_VERSION")), "the embedded database is not in the volume");
@@ -267,7 +287,10 @@ const checks: Check[] = [
     run() {
       healthcheckPasses();
       stopsWithZero();
-      ensure(logLines().some((l) => l.msg === "listening"), "no log to look in");
+      ensure(
+        logLines().some((l) => l.msg === "listening"),
+        "no log to look in",
+      );
       ensure(!logs().includes(cluster!.password!), "the log holds the password");
     },
   },
@@ -285,7 +308,11 @@ try {
   await cleanUp();
 }
 if (figures) console.log(figures);
-console.log(`took ${seconds(began)}, load ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+console.log(
+  `took ${seconds(began)}, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);
 console.log(result?.summary("container") ?? "container: 0 passed, 1 failed (the checks did not run)");
 process.exit(result?.ok ? 0 : 1);
 

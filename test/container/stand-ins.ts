@@ -52,10 +52,10 @@ function qualified(image: string) {
 export function debianRoot(dir: string) {
   const root = join(dir, "bun-context/rootfs");
   mkdirSync(dirname(root), { recursive: true });
-  const done = Bun.spawnSync(
-    ["debootstrap", "--variant=minbase", "--include=ca-certificates", SUITE, root, MIRROR],
-    { stdout: "pipe", stderr: "pipe" },
-  );
+  const done = Bun.spawnSync(["debootstrap", "--variant=minbase", "--include=ca-certificates", SUITE, root, MIRROR], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   if (done.exitCode !== 0) throw new Error(`debootstrap failed:\n${done.stdout.toString().slice(-2000)}${done.stderr}`);
   return root;
 }

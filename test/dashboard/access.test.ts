@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
-import { testApp } from "../support/app.ts";
-import { openBrowser, type Browser } from "../support/browser.ts";
-import { freshDb } from "../support/db.ts";
 import type { App } from "../reports/support.ts";
+import { testApp } from "../support/app.ts";
+import { type Browser, openBrowser } from "../support/browser.ts";
+import { freshDb } from "../support/db.ts";
 
 const TOKEN = "dashboard-test-token-4f1c";
 
@@ -65,7 +65,11 @@ describe("a dashboard guarded by --reports-token", () => {
 
   test("the form sends nowhere but this site", async () => {
     const body = new URLSearchParams({ token: TOKEN, next: "//evil.example/" });
-    const response = await app.app.request("/dashboard/login", { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const response = await app.app.request("/dashboard/login", {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/");
   });

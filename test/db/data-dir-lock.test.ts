@@ -19,23 +19,34 @@ const opener = join(import.meta.dir, "../../src/db/pglite.ts");
 
 /** Another process holding the embedded database open until killed. */
 async function holder(dir: string) {
-  const child = Bun.spawn([process.execPath, "-e", `
+  const child = Bun.spawn(
+    [
+      process.execPath,
+      "-e",
+      `
     const { openPglite } = await import(${JSON.stringify(opener)});
     const db = await openPglite(${JSON.stringify(dir)});
     await db.query("select 1");
     console.log("open");
     await new Promise(() => {});
-  `], { stdout: "pipe", stderr: "inherit" });
+  `,
+    ],
+    { stdout: "pipe", stderr: "inherit" },
+  );
   const reader = child.stdout.getReader();
   const first = await reader.read();
   expect(new TextDecoder().decode(first.value)).toContain("open");
   return child;
 }
 
-const refusal = (dir: string) => openPglite(dir).then(async (db) => {
-  await db.close();
-  return undefined;
-}, (error: Error) => error.message);
+const refusal = (dir: string) =>
+  openPglite(dir).then(
+    async (db) => {
+      await db.close();
+      return undefined;
+    },
+    (error: Error) => error.message,
+  );
 
 test("a data directory another process holds is refused at once, naming that process and the HTTP API", async () => {
   const dir = dataDir();

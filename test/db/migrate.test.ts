@@ -45,7 +45,9 @@ describe("several regstat processes starting at once", () => {
     const processes = Array.from({ length: 4 }, () => openPostgres(url, { max: 2 }));
     const results = await Promise.all(processes.map((db) => migrate(db)));
     expect(results.flat().sort((a, b) => a - b)).toEqual(migrations.map((m) => m.version));
-    const [{ n }] = (await processes[0]!.query<{ n: number }>("select count(*)::int as n from regstat.schema_migrations")) as [{ n: number }];
+    const [{ n }] = (await processes[0]!.query<{ n: number }>("select count(*)::int as n from regstat.schema_migrations")) as [
+      { n: number },
+    ];
     expect(n).toBe(migrations.length);
     await Promise.all(processes.map((db) => db.close()));
     await drop();

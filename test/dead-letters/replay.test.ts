@@ -4,7 +4,7 @@ import type { Db } from "../../src/db/db.ts";
 import { testApp } from "../support/app.ts";
 import { commandDatabase, freshDb } from "../support/db.ts";
 import { digestOf, envelope, pushBlob } from "../support/events.ts";
-import { folderFixtures, type Captured } from "../support/fixtures.ts";
+import { type Captured, folderFixtures } from "../support/fixtures.ts";
 import { ingestState } from "../support/state.ts";
 
 const TOKEN = "replay-t0ken";
@@ -22,10 +22,17 @@ async function post(db: Db, captured: Captured[]) {
 
 /** The dead letters an older regstat left: the raw event and the reason it gave. */
 const deadLetter = (db: Db, event: unknown, reason: string) =>
-  db.query("insert into regstat.dead_letters (id, reason, event) values ($1, $2, $3::jsonb)", [(event as { id: string }).id, reason, JSON.stringify(event)]);
+  db.query("insert into regstat.dead_letters (id, reason, event) values ($1, $2, $3::jsonb)", [
+    (event as { id: string }).id,
+    reason,
+    JSON.stringify(event),
+  ]);
 
 const replay = async (db: Db, authorization = `Bearer ${TOKEN}`) => {
-  const response = await testApp(db, { args: ["--webhook-token", TOKEN] }).app.request("/dead-letters/replay", { method: "POST", headers: { authorization } });
+  const response = await testApp(db, { args: ["--webhook-token", TOKEN] }).app.request("/dead-letters/replay", {
+    method: "POST",
+    headers: { authorization },
+  });
   return { status: response.status, body: await response.json() };
 };
 
@@ -41,7 +48,10 @@ describe("dead letters replayed by today's rules", () => {
 
     // The same history received by a regstat that dead-lettered every v3 tag delete.
     upgraded = await freshDb();
-    await post(upgraded, v3.filter((c) => !isTagDeleteV3(c)));
+    await post(
+      upgraded,
+      v3.filter((c) => !isTagDeleteV3(c)),
+    );
     for (const c of v3.filter(isTagDeleteV3)) await deadLetter(upgraded, c.body.events[0], OLD_REASON);
   });
   afterAll(() => upgraded.close());

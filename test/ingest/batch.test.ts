@@ -2,13 +2,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { registryNames } from "../../src/equiv-registries.ts";
 import { pullCounting } from "../../src/ingest/counted-pulls.ts";
-import { normalizeEvents, type StoredEvent } from "../../src/ingest/normalize.ts";
 import { storeEvents } from "../../src/ingest/event-rules.ts";
+import { normalizeEvents, type StoredEvent } from "../../src/ingest/normalize.ts";
 import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
-import {
-  deleteDigest, deleteTag, digestOf, image, mountBlob, pullBlob, pullManifest, pushBlob, pushManifest,
-} from "../support/events.ts";
+import { deleteDigest, deleteTag, digestOf, image, mountBlob, pullBlob, pullManifest, pushBlob, pushManifest } from "../support/events.ts";
 import { allFixtures } from "../support/fixtures.ts";
 
 // Group commit writes many envelopes in one transaction, with the statements that have nothing to do
@@ -46,7 +44,12 @@ async function history(): Promise<StoredEvent[]> {
     deleteDigest({ repository: "batch/late", digest: LATE_MANIFEST, timestamp: "2026-03-01T00:00:00.000Z" }),
     pushBlob({ repository: "batch/late", digest: LATE_BLOB, timestamp: "2026-02-01T00:00:00.000Z" }),
     pushManifest({ repository: "batch/late", digest: LATE_MANIFEST, timestamp: "2026-02-01T00:00:00.000Z" }),
-    { ...a.push(), id: crypto.randomUUID(), timestamp: new Date(Date.parse("2026-06-01T00:00:00Z")).toISOString(), target: { ...a.push().target, references: undefined } },
+    {
+      ...a.push(),
+      id: crypto.randomUUID(),
+      timestamp: new Date(Date.parse("2026-06-01T00:00:00Z")).toISOString(),
+      target: { ...a.push().target, references: undefined },
+    },
   ];
   const { events, dead } = normalizeEvents([...captured, ...made], { names: registryNames(undefined), pulls: pullCounting() });
   expect(dead).toEqual([]);
@@ -113,8 +116,7 @@ describe("one transaction for many events", () => {
   });
 
   test("a push older than the deletion that arrived before it leaves the digest deleted", async () => {
-    const where = (table: string, digest: string) =>
-      alone.query(`select digest from regstat.${table} where digest = $1`, [digest]);
+    const where = (table: string, digest: string) => alone.query(`select digest from regstat.${table} where digest = $1`, [digest]);
     expect(await where("blobs", LATE_BLOB)).toEqual([]);
     expect(await where("deleted_blobs", LATE_BLOB)).toEqual([{ digest: LATE_BLOB }]);
     expect(await where("manifests", LATE_MANIFEST)).toEqual([]);

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { refusalCause } from "../../src/db/db.ts";
 import { migrate } from "../../src/db/migrate.ts";
@@ -6,9 +6,9 @@ import { openPostgres } from "../../src/db/postgres.ts";
 import { createLogger } from "../../src/log.ts";
 import { testApp } from "../support/app.ts";
 import { dbKind, freshDb, freshPostgresDatabase, testPgUrl } from "../support/db.ts";
+import { digestOf, envelope, pullBlob, pushBlob } from "../support/events.ts";
 import { holdTableLock } from "../support/locks.ts";
 import { postgresServer } from "../support/postgres-cluster.ts";
-import { digestOf, envelope, pullBlob, pushBlob } from "../support/events.ts";
 
 setDefaultTimeout(60_000);
 
@@ -54,14 +54,21 @@ const metric = async (app: ReturnType<typeof testApp>, series: string) => {
 };
 
 describe("which database errors make dead letters", () => {
-  for (const [sqlstate, cause] of [["22003", "data"], ["22P02", "data"], ["23502", "schema"], ["23514", "schema"]] as const) {
+  for (const [sqlstate, cause] of [
+    ["22003", "data"],
+    ["22P02", "data"],
+    ["23502", "schema"],
+    ["23514", "schema"],
+  ] as const) {
     test(`${sqlstate} is the event's or the schema's: kept as dead letters (${cause}), 200`, async () => {
       await failInserts(sqlstate);
       const app = testApp(db, { args, log: log() });
       const sent = pushBlob({ repository: "demo/app", digest: digestOf(sqlstate) });
       const answer = await post(app, envelope(sent));
       expect(answer).toEqual({ status: 200, body: { stored: 0, duplicates: 0, dead_lettered: 1 } });
-      const [row] = await db.query<{ cause: string; reason: string; event: unknown }>("select cause, reason, event from regstat.dead_letters");
+      const [row] = await db.query<{ cause: string; reason: string; event: unknown }>(
+        "select cause, reason, event from regstat.dead_letters",
+      );
       expect(row!.cause).toBe(cause);
       expect(row!.reason).toContain(sqlstate);
       // The whole event as the registry sent it, so that it can be replayed.
@@ -105,20 +112,28 @@ describe("which database errors make dead letters", () => {
 });
 
 describe("real causes", () => {
-  test("a NOT NULL regstat's own rules cannot keep (the original's pushed): error log, dead letter by cause schema, whole event", async () => {
-    await db.exec("alter table regstat.blobs alter column pushed set not null");
-    const app = testApp(db, { args, log: log() });
-    const sent = pullBlob({ repository: "demo/app", digest: digestOf("never pushed") });
-    expect(await post(app, envelope(sent))).toMatchObject({ status: 200, body: { dead_lettered: 1 } });
-    const [row] = await db.query<{ cause: string; reason: string; event: unknown }>("select cause, reason, event from regstat.dead_letters");
-    expect(row).toMatchObject({ cause: "schema", event: sent });
-    expect(row!.reason).toContain("23502");
-    expect(await metric(app, 'regstat_dead_letters_total{cause="schema"}')).toBe(1);
-    expect(await metric(app, 'regstat_dead_letters_total{cause="event"}')).toBe(0);
-    expect(lines.map((l) => JSON.parse(l)).filter((l) => l.level === "error").map((l) => l.msg)).toEqual([
-      "envelope dead-lettered by a constraint of regstat's own schema: replay it once fixed",
-    ]);
-  });
+  test(
+    "a NOT NULL regstat's own rules cannot keep (the original's pushed): error log, dead letter by cause schema, whole " + "event",
+    async () => {
+      await db.exec("alter table regstat.blobs alter column pushed set not null");
+      const app = testApp(db, { args, log: log() });
+      const sent = pullBlob({ repository: "demo/app", digest: digestOf("never pushed") });
+      expect(await post(app, envelope(sent))).toMatchObject({ status: 200, body: { dead_lettered: 1 } });
+      const [row] = await db.query<{ cause: string; reason: string; event: unknown }>(
+        "select cause, reason, event from regstat.dead_letters",
+      );
+      expect(row).toMatchObject({ cause: "schema", event: sent });
+      expect(row!.reason).toContain("23502");
+      expect(await metric(app, 'regstat_dead_letters_total{cause="schema"}')).toBe(1);
+      expect(await metric(app, 'regstat_dead_letters_total{cause="event"}')).toBe(0);
+      expect(
+        lines
+          .map((l) => JSON.parse(l))
+          .filter((l) => l.level === "error")
+          .map((l) => l.msg),
+      ).toEqual(["envelope dead-lettered by a constraint of regstat's own schema: replay it once fixed"]);
+    },
+  );
 
   test("a revoked privilege (42501) answers 503 and loses nothing", async () => {
     await db.exec(`
@@ -191,7 +206,8 @@ describe("on PostgreSQL: a statement timeout and a cancelled backend", () => {
       for (let i = 0; i < 200 && !cancelled; i++) {
         const rows = await admin
           .query<{ ok: boolean }>(
-            "select pg_cancel_backend(pid) as ok from pg_stat_activity where application_name = 'regstat' and wait_event_type = 'Lock' and datname = current_database()",
+            "select pg_cancel_backend(pid) as ok from pg_stat_activity where application_name = 'regstat' and wait_event_type = 'Lock' " +
+              "and datname = current_database()",
           )
           .catch(() => []);
         cancelled = rows.some((r) => r.ok);

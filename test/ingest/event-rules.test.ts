@@ -4,8 +4,18 @@ import { testApp } from "../support/app.ts";
 import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
 import {
-  deleteDigest, deleteTag, digestOf, envelope, HOST, image, OCI_INDEX, OCI_MANIFEST, pullBlob, pullManifest,
-  pushManifest, ref,
+  deleteDigest,
+  deleteTag,
+  digestOf,
+  envelope,
+  HOST,
+  image,
+  OCI_INDEX,
+  OCI_MANIFEST,
+  pullBlob,
+  pullManifest,
+  pushManifest,
+  ref,
 } from "../support/events.ts";
 
 let db: Db;
@@ -33,7 +43,9 @@ describe("tags", () => {
     await send(...a.blobPushes, a.push({ timestamp: t(1) }));
     await send(...b.blobPushes, b.push({ timestamp: t(2) }));
     expect((await tag("r/repoint:v1"))!.manifest_digest).toBe(b.digest);
-    const history = await db.query("select manifest_digest from regstat.tag_history where name = $1 order by pushed", [`${HOST}/r/repoint:v1`]);
+    const history = await db.query("select manifest_digest from regstat.tag_history where name = $1 order by pushed", [
+      `${HOST}/r/repoint:v1`,
+    ]);
     expect(history).toEqual([{ manifest_digest: a.digest }, { manifest_digest: b.digest }]);
   });
 
@@ -64,7 +76,11 @@ describe("tags", () => {
   test("a pull by digest counts for the live tags in that repository pointing at it, not elsewhere", async () => {
     const a = image("bydigest", { repository: "r/bydigest", tag: "v1" });
     const other = image("bydigest", { repository: "r/elsewhere", tag: "v1" });
-    await send(...a.blobPushes, a.push(), pushManifest({ repository: "r/bydigest", digest: a.digest, tag: "stable", references: a.references }));
+    await send(
+      ...a.blobPushes,
+      a.push(),
+      pushManifest({ repository: "r/bydigest", digest: a.digest, tag: "stable", references: a.references }),
+    );
     await send(...other.blobPushes, other.push());
     await send(pullManifest({ repository: "r/bydigest", digest: a.digest, references: a.references }));
     expect((await tag("r/bydigest:v1"))!.pull_count).toBe(1);
@@ -77,10 +93,15 @@ describe("tags", () => {
     const arm = image("multi-arm64", { repository: "r/multi" });
     const index = digestOf("multi-index");
     await send(...amd.blobPushes, amd.push(), ...arm.blobPushes, arm.push());
-    await send(pushManifest({
-      repository: "r/multi", digest: index, mediaType: OCI_INDEX, tag: "latest",
-      references: [ref(OCI_MANIFEST, amd.digest, 345), ref(OCI_MANIFEST, arm.digest, 345)],
-    }));
+    await send(
+      pushManifest({
+        repository: "r/multi",
+        digest: index,
+        mediaType: OCI_INDEX,
+        tag: "latest",
+        references: [ref(OCI_MANIFEST, amd.digest, 345), ref(OCI_MANIFEST, arm.digest, 345)],
+      }),
+    );
     await send(pullManifest({ repository: "r/multi", digest: index, mediaType: OCI_INDEX, tag: "latest", timestamp: t(50) }));
     await send(pullManifest({ repository: "r/multi", digest: arm.digest, references: arm.references, timestamp: t(51) }));
     const row = await tag("r/multi:latest");
@@ -130,8 +151,9 @@ describe("deletes", () => {
     expect(await db.query("select 1 from regstat.manifests where digest = $1", [a.digest])).toHaveLength(0);
     expect(await db.query("select digest from regstat.deleted_manifests where digest = $1", [a.digest])).toHaveLength(1);
     expect(await db.query("select 1 from regstat.manifest_blob where manifest_digest = $1", [a.digest])).toHaveLength(0);
-    expect(await db.query("select blob_digest from regstat.deleted_manifest_blob where manifest_digest = $1 order by 1", [a.digest]))
-      .toEqual([a.config, ...a.layers].sort().map((d) => ({ blob_digest: d })));
+    expect(
+      await db.query("select blob_digest from regstat.deleted_manifest_blob where manifest_digest = $1 order by 1", [a.digest]),
+    ).toEqual([a.config, ...a.layers].sort().map((d) => ({ blob_digest: d })));
     expect(await db.query("select kind from regstat.deletions where digest = $1", [a.digest])).toEqual([
       { kind: "manifest" },
       { kind: "manifest" },
@@ -163,15 +185,19 @@ describe("deletes", () => {
     await send(...a.blobPushes, a.push({ timestamp: t(30) }));
     await send(deleteDigest({ repository: "r/stale", digest: a.digest, timestamp: t(10) }));
     expect((await tag("r/stale:v1"))!.manifest_digest).toBe(a.digest);
-    expect(await db.query("select deleted from regstat.repository_manifests where repository = 'r/stale' and digest = $1", [a.digest]))
-      .toEqual([{ deleted: null }]);
+    expect(
+      await db.query("select deleted from regstat.repository_manifests where repository = 'r/stale' and digest = $1", [a.digest]),
+    ).toEqual([{ deleted: null }]);
   });
 });
 
 describe("blobs, mounts and the event log", () => {
   test("blob GET pulls count, HEADs do not", async () => {
     const digest = digestOf("blob-pulls");
-    await send(pullBlob({ repository: "r/blobs", digest, timestamp: t(1) }), pullBlob({ repository: "r/blobs", digest, timestamp: t(2), method: "HEAD" }));
+    await send(
+      pullBlob({ repository: "r/blobs", digest, timestamp: t(1) }),
+      pullBlob({ repository: "r/blobs", digest, timestamp: t(2), method: "HEAD" }),
+    );
     expect(await db.query("select pull_count, pulled from regstat.blobs where digest = $1", [digest])).toEqual([
       { pull_count: 1, pulled: new Date(t(1)) },
     ]);
@@ -183,9 +209,19 @@ describe("blobs, mounts and the event log", () => {
     await send(event);
     const [row] = await db.query<Record<string, any>>("select * from regstat.events where id = $1", [event.id]);
     expect(row).toMatchObject({
-      action: "push", kind: "manifest", registry: HOST, repository: "r/logged", digest: a.digest, tag: "v1",
-      media_type: OCI_MANIFEST, size: 345, method: "PUT", actor: "alice", user_agent: "skopeo/1.9.3",
-      source_instance: "f770ff64-ab0e-4967-a25e-d4e16c1339f6", source_addr: "vm:5000",
+      action: "push",
+      kind: "manifest",
+      registry: HOST,
+      repository: "r/logged",
+      digest: a.digest,
+      tag: "v1",
+      media_type: OCI_MANIFEST,
+      size: 345,
+      method: "PUT",
+      actor: "alice",
+      user_agent: "skopeo/1.9.3",
+      source_instance: "f770ff64-ab0e-4967-a25e-d4e16c1339f6",
+      source_addr: "vm:5000",
     });
     expect(row!.ts.toISOString()).toBe(new Date(event.timestamp).toISOString());
   });
@@ -196,7 +232,9 @@ describe("equivalent registries", () => {
     const { post } = testApp(db, { equiv: { "registry.example.com": ["reg-alias:5000", "10.0.0.5:5000"] } });
     const a = image("equiv", { repository: "r/equiv", tag: "v1", host: "reg-alias:5000" });
     await post(envelope(...a.blobPushes, a.push()));
-    await post(envelope(pullManifest({ repository: "r/equiv", digest: a.digest, tag: "v1", host: "10.0.0.5:5000", references: a.references })));
+    await post(
+      envelope(pullManifest({ repository: "r/equiv", digest: a.digest, tag: "v1", host: "10.0.0.5:5000", references: a.references })),
+    );
     const tags = await db.query("select name, registry, pull_count from regstat.tags where repository = 'r/equiv'");
     expect(tags).toEqual([{ name: "registry.example.com/r/equiv:v1", registry: "registry.example.com", pull_count: 1 }]);
   });
@@ -210,7 +248,8 @@ describe("concurrency", () => {
       envelope(
         pullManifest({ repository: "r/busy", digest: a.digest, tag: "v1", references: a.references, timestamp: t(1 + (i % 50)) }),
         ...a.layers.map((digest) => pullBlob({ repository: "r/busy", digest })),
-      ));
+      ),
+    );
     const answers = await Promise.all(pulls.map((p) => post(p)));
     expect(answers.map((r) => r.status)).toEqual(pulls.map(() => 200));
     const row = await tag("r/busy:v1");

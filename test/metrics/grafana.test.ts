@@ -50,7 +50,11 @@ describe("the Grafana dashboard in deploy/", () => {
   test("asks only for metrics regstat serves, with balanced brackets", () => {
     const asked = new Set<string>();
     for (const query of queries()) {
-      for (const [open, close] of [["(", ")"], ["{", "}"], ["[", "]"]] as const) {
+      for (const [open, close] of [
+        ["(", ")"],
+        ["{", "}"],
+        ["[", "]"],
+      ] as const) {
         expect(query.split(open).length, query).toBe(query.split(close).length);
       }
       for (const [name] of query.matchAll(/\bregstat_[a-z_]+/g)) {
@@ -61,7 +65,14 @@ describe("the Grafana dashboard in deploy/", () => {
       }
     }
     // the figures of the registry's contents are all on it
-    for (const name of ["regstat_storage_bytes", "regstat_registry_repositories", "regstat_registry_images", "regstat_registry_tags", "regstat_registry_tags_not_pulled", "regstat_repository_bytes"]) {
+    for (const name of [
+      "regstat_storage_bytes",
+      "regstat_registry_repositories",
+      "regstat_registry_images",
+      "regstat_registry_tags",
+      "regstat_registry_tags_not_pulled",
+      "regstat_repository_bytes",
+    ]) {
       expect(asked.has(name), name).toBe(true);
     }
   });

@@ -25,7 +25,11 @@ function setup(args: string[] = [], namedRegistries: string[] = []) {
   const { config } = parseConfig(args, {});
   const app = createApp({ db: watched, ingestor: new Ingestor(watched, log), names: registryNames(), config, log, metrics });
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    app.request("/events", { method: "POST", headers: { "content-type": EVENTS_V1, ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+    app.request("/events", {
+      method: "POST",
+      headers: { "content-type": EVENTS_V1, ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
   const scrape = async () => {
     const res = await app.request("/metrics");
     expect(res.status).toBe(200);
@@ -80,7 +84,9 @@ describe("GET /metrics", () => {
     expect(m.get('regstat_fetch_jobs{state="failed"}')).toBe(2);
     expect(m.get('regstat_fetch_jobs{state="retrying"}')).toBe(3);
     expect(m.get('regstat_fetch_jobs{state="pending"}')).toBeGreaterThanOrEqual(4);
-    const live = (await db.query<{ n: number }>("select count(*)::int as n from regstat.fetch_jobs where state = 'pending' and attempts = 0"))[0]!.n;
+    const live = (
+      await db.query<{ n: number }>("select count(*)::int as n from regstat.fetch_jobs where state = 'pending' and attempts = 0")
+    )[0]!.n;
     expect(m.get('regstat_fetch_jobs{state="pending"}')).toBe(live);
   });
 
@@ -91,7 +97,9 @@ describe("GET /metrics", () => {
     );
     try {
       await db.exec("analyze regstat.fetch_jobs");
-      const [{ "QUERY PLAN": plan }] = (await db.query<{ "QUERY PLAN": unknown }>(`explain (format json) ${queries.countFetchJobs}`)) as [{ "QUERY PLAN": unknown }];
+      const [{ "QUERY PLAN": plan }] = (await db.query<{ "QUERY PLAN": unknown }>(`explain (format json) ${queries.countFetchJobs}`)) as [
+        { "QUERY PLAN": unknown },
+      ];
       const scans: string[] = [];
       const walk = (node: Record<string, any>) => {
         if (node["Relation Name"] === "fetch_jobs") scans.push(node["Node Type"]);
@@ -114,7 +122,10 @@ describe("GET /metrics", () => {
     const flaky = watchDatabase(
       {
         ...db,
-        query: (text, params) => (away ? Promise.reject(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" })) : db.query(text, params)),
+        query: (text, params) =>
+          away
+            ? Promise.reject(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }))
+            : db.query(text, params),
       },
       metrics,
       createLogger({ json: true, sink: (l) => lines.push(l) }),
@@ -135,7 +146,9 @@ describe("GET /metrics", () => {
     const { post, scrape } = setup([], ["registry.test:5000"]);
     const img = image("metrics-named", { repository: "m/named", tag: "v1" });
     expect((await post(envelope(...img.blobPushes, img.push()))).status).toBe(200);
-    const forged = Array.from({ length: 300 }, (_, i) => pushBlob({ repository: "m/hosts", digest: digestOf(`h${i}`), host: `host-${i}.example` }));
+    const forged = Array.from({ length: 300 }, (_, i) =>
+      pushBlob({ repository: "m/hosts", digest: digestOf(`h${i}`), host: `host-${i}.example` }),
+    );
     expect((await post(envelope(...forged))).status).toBe(200);
     expect((await post(envelope(pullManifest({ repository: "m/named", digest: img.digest, tag: "v1" })))).status).toBe(200);
     expect((await post(envelope(pushBlob({ repository: "m/late", digest: digestOf("late"), host: "late.example" })))).status).toBe(200);

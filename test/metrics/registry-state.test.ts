@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
+import { METRICS_TOP_REPOSITORIES } from "../../src/metrics/registry-state.ts";
+import { type App, daysAgo, deliver, report } from "../reports/support.ts";
 import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
 import { digestOf, image, pullManifest } from "../support/events.ts";
 import { allFixtures } from "../support/fixtures.ts";
-import { daysAgo, deliver, report, type App } from "../reports/support.ts";
-import { METRICS_TOP_REPOSITORIES } from "../../src/metrics/registry-state.ts";
 import { parseMetrics } from "./parse.ts";
 
 const HOST = "registry.test:5000";
@@ -22,7 +22,8 @@ beforeAll(async () => {
   for (const [i, age] of [100, 60, 40, 10].entries()) {
     const img = image(`state-${i}`, { repository: `state/app-${i}`, tag: "v1", layers: [digestOf(`state-layer-${i}`)] });
     await deliver(app, ...img.blobPushes.map((e) => ({ ...e, timestamp: daysAgo(age) })), img.push({ timestamp: daysAgo(age) }));
-    if (age === 60) await deliver(app, pullManifest({ repository: `state/app-${i}`, digest: img.digest, tag: "v1", timestamp: daysAgo(5) }));
+    if (age === 60)
+      await deliver(app, pullManifest({ repository: `state/app-${i}`, digest: img.digest, tag: "v1", timestamp: daysAgo(5) }));
   }
 });
 afterAll(() => db.close());
@@ -64,7 +65,9 @@ describe("the registry's contents in /metrics", () => {
     const largest = (await report(app, "largest-repositories", { limit: METRICS_TOP_REPOSITORIES })).rows;
     const served = [...m.entries()].filter(([k]) => k.startsWith("regstat_repository_bytes{"));
     expect(served.length).toBe(METRICS_TOP_REPOSITORIES);
-    expect(new Map(served)).toEqual(new Map(largest.map((r: any) => [`regstat_repository_bytes{registry="${r.registry}",repository="${r.repository}"}`, r.bytes])));
+    expect(new Map(served)).toEqual(
+      new Map(largest.map((r: any) => [`regstat_repository_bytes{registry="${r.registry}",repository="${r.repository}"}`, r.bytes])),
+    );
   });
 
   test("tags not pulled for 30 and 90 days: as many as the not-pulled report lists", async () => {
@@ -80,7 +83,11 @@ describe("the registry's contents in /metrics", () => {
   test("when the database does not answer, the page still comes with database_up 0 and no stale figures", async () => {
     const m0 = await scrape();
     expect(m0.get("regstat_database_up")).toBe(1);
-    const down = testApp({ ...db, query: () => Promise.reject(Object.assign(new Error("gone"), { code: "ECONNREFUSED" })), transaction: () => Promise.reject(Object.assign(new Error("gone"), { code: "ECONNREFUSED" })) });
+    const down = testApp({
+      ...db,
+      query: () => Promise.reject(Object.assign(new Error("gone"), { code: "ECONNREFUSED" })),
+      transaction: () => Promise.reject(Object.assign(new Error("gone"), { code: "ECONNREFUSED" })),
+    });
     const response = await down.app.request("/metrics");
     const m = parseMetrics(await response.text());
     expect(m.get("regstat_database_up")).toBe(0);

@@ -16,7 +16,10 @@ export function buildExecutable(): { path: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), "regstat-build-"));
   const path = join(dir, "regstat");
   const command = `${script.slice(0, -OUTFILE.length).trim()} --outfile '${path}'`;
-  const built = Bun.spawnSync(["sh", "-c", command], { cwd: root, env: { ...process.env, PATH: `${root}/node_modules/.bin:${process.env.PATH}` } });
+  const built = Bun.spawnSync(["sh", "-c", command], {
+    cwd: root,
+    env: { ...process.env, PATH: `${root}/node_modules/.bin:${process.env.PATH}` },
+  });
   if (built.exitCode !== 0) throw new Error(`build failed:\n${built.stderr.toString()}`);
   return { path, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -67,7 +70,10 @@ export async function startExecutable(
   const deadline = started + (options.timeoutMs ?? 60_000);
   while (performance.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`regstat exited ${proc.exitCode} before ready:\n${await stderr()}`);
-    const status = await fetch(`${url}/readyz`, { tls: { rejectUnauthorized: false } }).then((r) => r.status, () => 0);
+    const status = await fetch(`${url}/readyz`, { tls: { rejectUnauthorized: false } }).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) return { proc, url, readyMs: performance.now() - started, stderr };
     await Bun.sleep(20);
   }

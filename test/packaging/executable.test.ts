@@ -8,7 +8,7 @@ import { allFixtures, type Captured } from "../support/fixtures.ts";
 import { freePort } from "../support/free-port.ts";
 import { keywordForm, postgresServer } from "../support/postgres-cluster.ts";
 import { REPORT, replayOver, sourceReplay, stateOf } from "../support/replay.ts";
-import { buildExecutable, installAlone, root, runExecutable, startExecutable, type Started } from "./binary.ts";
+import { buildExecutable, installAlone, root, runExecutable, type Started, startExecutable } from "./binary.ts";
 
 // The token the registry that produced the captures sent (see ../shared/fixtures/README.md).
 const WEBHOOK_TOKEN = "s3cret";
@@ -58,52 +58,64 @@ async function stop(running: Started) {
   running.proc.kill("SIGTERM");
   const exitCode = await running.proc.exited;
   const text = await running.stderr();
-  return { exitCode, text, log: text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as { msg: string }) };
+  return {
+    exitCode,
+    text,
+    log: text
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { msg: string }),
+  };
 }
 
 describe("the executable, copied alone into an empty directory and run with an empty environment", () => {
-  test("on the embedded database: starts from its template, ingests real notifications, answers /reports, stops on SIGTERM, keeps its data", async () => {
-    const { dir, bin, cleanup } = installAlone(executable.path);
-    cleanups.push(cleanup);
-    const port = freePort();
-    const flags = ["-port", String(port), "-webhook-token", WEBHOOK_TOKEN, "-reports-token", REPORTS_TOKEN];
+  test(
+    "on the embedded database: starts from its template, ingests real notifications, answers /reports, stops on SIGTERM, keeps its " +
+      "data",
+    async () => {
+      const { dir, bin, cleanup } = installAlone(executable.path);
+      cleanups.push(cleanup);
+      const port = freePort();
+      const flags = ["-port", String(port), "-webhook-token", WEBHOOK_TOKEN, "-reports-token", REPORTS_TOKEN];
 
-    const startedAt = Date.now();
-    const first = await startExecutable(bin, { cwd: dir, args: flags, port, prefix: hideRepository });
-    expect(await replay(first.url)).toEqual(captured.map(() => 200));
-    const report = await reportsAnswer(first.url);
-    expect(report).toEqual({ status: 200, body: expectedReport });
-    expect(runExecutable(bin, ["healthcheck", "-port", String(port)], { cwd: dir }).exitCode).toBe(0);
-    const firstStop = await stop(first);
-    expect(firstStop.exitCode).toBe(0);
-    expect(firstStop.log.map((l) => l.msg)).toEqual(expect.arrayContaining(["listening", "stopped"]));
-    // The new data directory is the template built with the executable, migrated then, not at this start.
-    expect(firstStop.log.find((l) => l.msg === "database")).toMatchObject({ kind: "pglite", created: "template" });
-    expect(firstStop.log.map((l) => l.msg)).not.toContain("migrated");
-    expect(firstStop.text).not.toContain(WEBHOOK_TOKEN);
-    expect(firstStop.text).not.toContain(REPORTS_TOKEN);
+      const startedAt = Date.now();
+      const first = await startExecutable(bin, { cwd: dir, args: flags, port, prefix: hideRepository });
+      expect(await replay(first.url)).toEqual(captured.map(() => 200));
+      const report = await reportsAnswer(first.url);
+      expect(report).toEqual({ status: 200, body: expectedReport });
+      expect(runExecutable(bin, ["healthcheck", "-port", String(port)], { cwd: dir }).exitCode).toBe(0);
+      const firstStop = await stop(first);
+      expect(firstStop.exitCode).toBe(0);
+      expect(firstStop.log.map((l) => l.msg)).toEqual(expect.arrayContaining(["listening", "stopped"]));
+      // The new data directory is the template built with the executable, migrated then, not at this start.
+      expect(firstStop.log.find((l) => l.msg === "database")).toMatchObject({ kind: "pglite", created: "template" });
+      expect(firstStop.log.map((l) => l.msg)).not.toContain("migrated");
+      expect(firstStop.text).not.toContain(WEBHOOK_TOKEN);
+      expect(firstStop.text).not.toContain(REPORTS_TOKEN);
 
-    // Started again on the same data directory: nothing to migrate, everything still there.
-    const second = await startExecutable(bin, { cwd: dir, args: flags, port, prefix: hideRepository });
-    expect(await reportsAnswer(second.url)).toEqual(report);
-    const secondStop = await stop(second);
-    expect(secondStop.exitCode).toBe(0);
-    expect(secondStop.log.map((l) => l.msg)).not.toContain("migrated");
+      // Started again on the same data directory: nothing to migrate, everything still there.
+      const second = await startExecutable(bin, { cwd: dir, args: flags, port, prefix: hideRepository });
+      expect(await reportsAnswer(second.url)).toEqual(report);
+      const secondStop = await stop(second);
+      expect(secondStop.exitCode).toBe(0);
+      expect(secondStop.log.map((l) => l.msg)).not.toContain("migrated");
 
-    const healthcheck = runExecutable(bin, ["healthcheck", "-port", String(port)], { cwd: dir });
-    expect(healthcheck.exitCode).toBe(1);
-    expect(healthcheck.stderr).toContain(`http://127.0.0.1:${port}/healthz`);
+      const healthcheck = runExecutable(bin, ["healthcheck", "-port", String(port)], { cwd: dir });
+      expect(healthcheck.exitCode).toBe(1);
+      expect(healthcheck.stderr).toContain(`http://127.0.0.1:${port}/healthz`);
 
-    const db = await openPglite(join(dir, "regstat-data"));
-    try {
-      expect(db.created).toBe("existing");
-      expect(await stateOf(db)).toEqual(expected);
-      const [migrated] = await db.query<{ at: Date }>("select max(applied) as at from regstat.schema_migrations");
-      expect(migrated!.at.getTime()).toBeLessThan(startedAt);
-    } finally {
-      await db.close();
-    }
-  });
+      const db = await openPglite(join(dir, "regstat-data"));
+      try {
+        expect(db.created).toBe("existing");
+        expect(await stateOf(db)).toEqual(expected);
+        const [migrated] = await db.query<{ at: Date }>("select max(applied) as at from regstat.schema_migrations");
+        expect(migrated!.at.getTime()).toBeLessThan(startedAt);
+      } finally {
+        await db.close();
+      }
+    },
+  );
 
   test("on PostgreSQL named by -pg-conn-str in the original's keyword form, other settings from the environment", async () => {
     const url = await freshPostgres();
@@ -134,8 +146,22 @@ describe("the executable, copied alone into an empty directory and run with an e
     const { dir, bin, cleanup } = installAlone(executable.path);
     cleanups.push(cleanup);
     const made = Bun.spawnSync(
-      ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=regstat.example",
-        "-keyout", "key.pem", "-out", "cert.pem"],
+      [
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=regstat.example",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "cert.pem",
+      ],
       { cwd: dir },
     );
     expect(made.exitCode).toBe(0);

@@ -27,7 +27,10 @@ const directives = (text: string) =>
   );
 
 test("regstat systemd-unit prints the repository's unit file", () => {
-  const printed = Bun.spawnSync([process.execPath, join(root, "src/main.ts"), "systemd-unit"], { env: {} as Record<string, string>, cwd: dir });
+  const printed = Bun.spawnSync([process.execPath, join(root, "src/main.ts"), "systemd-unit"], {
+    env: {} as Record<string, string>,
+    cwd: dir,
+  });
   expect(printed.exitCode).toBe(0);
   expect(printed.stdout.toString()).toBe(unit);
 });

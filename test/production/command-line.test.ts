@@ -40,12 +40,17 @@ describe("the log", () => {
     await regstat.start();
     expect(await regstat.kill("SIGINT")).toBe(0);
     const lines = regstat.log.filter(Boolean);
-    expect(lines.map((l) => JSON.parse(l).msg)).toContain("the webhook is open: anyone who reaches it can record events (set --webhook-token)");
+    expect(lines.map((l) => JSON.parse(l).msg)).toContain(
+      "the webhook is open: anyone who reaches it can record events (set --webhook-token)",
+    );
     expect([...new Set(levelsOf(lines))]).toEqual(["warn"]);
   });
 
   test("--log-level debug adds the successful probes; info (the default) has them not", async () => {
-    for (const [level, probesLogged] of [["debug", true], ["info", false]] as const) {
+    for (const [level, probesLogged] of [
+      ["debug", true],
+      ["info", false],
+    ] as const) {
       const regstat = regstatProcess(["--log-level", level, ...dbArgs]);
       await regstat.start();
       expect((await fetch(`${regstat.url}/healthz`)).status).toBe(200);
@@ -61,7 +66,8 @@ describe("the log", () => {
     const port = freePort();
     // script(1) gives regstat a pseudo-terminal for stdin, stdout and stderr, as a shell would
     const command = [process.execPath, main, "--host", "127.0.0.1", "--port", String(port), ...dbArgs]
-      .map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+      .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
+      .join(" ");
     const proc = Bun.spawn(["script", "-qfec", command, "/dev/null"], { cwd: root, stdout: "pipe", stderr: "pipe", stdin: "pipe" });
     let output = "";
     const decoder = new TextDecoder();
@@ -77,7 +83,9 @@ describe("the log", () => {
     await proc.exited;
     const lines = output.split(/\r?\n/).filter(Boolean);
     expect(lines.some((l) => l.startsWith("{"))).toBe(false);
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  listening port=${port} host=127\\.0\\.0\\.1$`)));
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  listening port=${port} host=127\\.0\\.0\\.1$`)),
+    );
     expect(lines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} WARN {2}the webhook is open: /));
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { startStream, expectStoredExactlyOnce } from "./stream.ts";
+import { expectStoredExactlyOnce, startStream } from "./stream.ts";
 
 async function until(condition: () => boolean) {
   for (let i = 0; i < 200 && !condition(); i++) await Bun.sleep(25);

@@ -3,8 +3,8 @@ import type { Db } from "../../src/db/db.ts";
 import { testApp } from "../support/app.ts";
 import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
-import { prng } from "../support/prng.ts";
 import { deleteDigest, deleteTag, digestOf, envelope, image, mountBlob, pullManifest, pushBlob } from "../support/events.ts";
+import { prng } from "../support/prng.ts";
 
 // Change the seed to explore; a failure names the seed and the case number, which replay it exactly.
 const SEED = Number(process.env.REGSTAT_FUZZ_SEED ?? 5_2026);
@@ -145,7 +145,12 @@ const count = async (table: string) => (await db.query<{ n: number }>(`select co
 const seedState = () =>
   Promise.all(
     ["manifests", "blobs", "tags", "repository_manifests", "repository_blobs", "tag_history", "manifest_blob"].map((t) =>
-      db.query(`select * from regstat.${t}`).then((rows) => rows.map((r) => JSON.stringify(r)).filter((r) => seedMarks.some((m) => r.includes(m))).sort()),
+      db.query(`select * from regstat.${t}`).then((rows) =>
+        rows
+          .map((r) => JSON.stringify(r))
+          .filter((r) => seedMarks.some((m) => r.includes(m)))
+          .sort(),
+      ),
     ),
   );
 
@@ -175,7 +180,8 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-test(`${CASES} generated and mutated envelopes (seed ${SEED}): each gets its defined answer, nothing else changes, regstat keeps serving`, async () => {
+test(`${CASES} generated and mutated envelopes (seed ${SEED}): each gets its defined answer, nothing else changes, regstat keeps ` +
+  `serving`, async () => {
   const before = await seedState();
   expect(before.every((rows) => rows.length > 0)).toBe(true);
   const eventsBefore = await count("events");
@@ -185,7 +191,11 @@ test(`${CASES} generated and mutated envelopes (seed ${SEED}): each gets its def
     const c = makeCase();
     const stateBefore = c.name === "duplicate ids" ? await wholeState() : undefined;
     const rowsBefore = c.expect.status === 200 ? 0 : (await count("events")) + (await count("dead_letters"));
-    const res = await harness.app.request("/events", { method: "POST", headers: { "content-type": "application/vnd.docker.distribution.events.v1+json" }, body: c.body });
+    const res = await harness.app.request("/events", {
+      method: "POST",
+      headers: { "content-type": "application/vnd.docker.distribution.events.v1+json" },
+      body: c.body,
+    });
     const answer = (await res.json()) as any;
     const where = `seed ${SEED} case ${i} (${c.name}): ${c.body.slice(0, 200)}`;
     expect({ where, status: res.status }).toEqual({ where, status: c.expect.status });

@@ -43,7 +43,14 @@ test("an ingest transaction that loses a deadlock is retried and stored; the con
   const metrics = createMetrics();
   const watched = watchDatabase(db, metrics, silentLogger);
   const { config } = parseConfig(["--db-timeout", "60s"], {});
-  const app = createApp({ db: watched, ingestor: new Ingestor(watched, silentLogger), names: registryNames(undefined), config, log: silentLogger, metrics });
+  const app = createApp({
+    db: watched,
+    ingestor: new Ingestor(watched, silentLogger),
+    names: registryNames(undefined),
+    config,
+    log: silentLogger,
+    metrics,
+  });
   const event = pushBlob({ repository: "race/app", digest: digestOf("race") });
 
   let answer: Response | Promise<Response> | undefined;

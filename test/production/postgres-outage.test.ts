@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { pushBlob, digestOf, envelope } from "../support/events.ts";
+import { digestOf, envelope, pushBlob } from "../support/events.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
-import { REPORTS_TOKEN, startStream, WEBHOOK_TOKEN, expectStoredExactlyOnce } from "./stream.ts";
+import { expectStoredExactlyOnce, REPORTS_TOKEN, startStream, WEBHOOK_TOKEN } from "./stream.ts";
 
 // The registry's notification timeout in test/support/registry.ts: an answer later than this is a hang.
 const REGISTRY_TIMEOUT_MS = 2000;
@@ -23,7 +23,9 @@ test("PostgreSQL stopped mid-stream: 503 while it is down, recovery without a re
     headers: { "content-type": EVENTS_V1, authorization: `Bearer ${WEBHOOK_TOKEN}` },
     body: JSON.stringify(envelope(pushBlob({ repository: "fault/direct", digest: digestOf("direct") }))),
   }).catch((error) => {
-    throw new Error(`regstat unreachable (${error.message}; running: ${regstat.running()}); its last log lines:\n${regstat.log.slice(-20).join("\n")}`);
+    throw new Error(
+      `regstat unreachable (${error.message}; running: ${regstat.running()}); its last log lines:\n${regstat.log.slice(-20).join("\n")}`,
+    );
   });
   expect(performance.now() - started).toBeLessThan(REGISTRY_TIMEOUT_MS);
   expect(res.status).toBe(503);
@@ -58,7 +60,11 @@ test("PostgreSQL stopped mid-stream: 503 while it is down, recovery without a re
 test("no secret in any log line or in /metrics: not the database password, nor a token", async () => {
   const { regstat, cluster } = stream;
   // A wrong token, a token-shaped query string, and the right tokens, all logged as requests.
-  await fetch(`${regstat.url}/events?token=${WEBHOOK_TOKEN}`, { method: "POST", headers: { authorization: `Bearer ${WEBHOOK_TOKEN}x` }, body: "{}" });
+  await fetch(`${regstat.url}/events?token=${WEBHOOK_TOKEN}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${WEBHOOK_TOKEN}x` },
+    body: "{}",
+  });
   await fetch(`${regstat.url}/reports/anything`, { headers: { authorization: `Bearer ${REPORTS_TOKEN}` } });
   const scrape = await fetch(`${regstat.url}/metrics`, { headers: { authorization: `Bearer ${REPORTS_TOKEN}` } }).then((r) => r.text());
   const everything = [...regstat.log, scrape].join("\n");

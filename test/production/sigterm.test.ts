@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { digestOf, envelope, pushBlob } from "../support/events.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
-import { regstatProcess, type RegstatProcess } from "../support/regstat-process.ts";
+import { type RegstatProcess, regstatProcess } from "../support/regstat-process.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "regstat-sigterm-"));
 const started: RegstatProcess[] = [];
@@ -33,8 +33,11 @@ test("SIGTERM: answers what is in flight, closes the database, exits 0", async (
     Array.from({ length: EVENTS }, (_, i) => pushBlob({ repository: `term/r${n}`, digest: digestOf(`term-${n}-${i}`) })),
   );
   const inFlight = sent.map((events) => {
-    return fetch(`${regstat.url}/events`, { method: "POST", headers: { "content-type": EVENTS_V1 }, body: JSON.stringify(envelope(...events)) })
-      .then(async (r) => answered.push({ status: r.status, at: performance.now(), ...((await r.json()) as { stored?: number }) }));
+    return fetch(`${regstat.url}/events`, {
+      method: "POST",
+      headers: { "content-type": EVENTS_V1 },
+      body: JSON.stringify(envelope(...events)),
+    }).then(async (r) => answered.push({ status: r.status, at: performance.now(), ...((await r.json()) as { stored?: number }) }));
   });
   while (!answered.length) await Bun.sleep(5);
   const signalled = performance.now();

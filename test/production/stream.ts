@@ -1,9 +1,9 @@
 import { expect } from "bun:test";
 import { openPostgres } from "../../src/db/postgres.ts";
-import { pushImage, startRegistry, type RealRegistry } from "../support/registry.ts";
-import { startCluster, type Cluster } from "../support/postgres-cluster.ts";
+import { type Cluster, startCluster } from "../support/postgres-cluster.ts";
+import { pushImage, type RealRegistry, startRegistry } from "../support/registry.ts";
+import { type RegstatProcess, regstatProcess } from "../support/regstat-process.ts";
 import { recordingProxy, settle } from "./recording-proxy.ts";
-import { regstatProcess, type RegstatProcess } from "../support/regstat-process.ts";
 
 export const WEBHOOK_TOKEN = `wh-${crypto.randomUUID()}`;
 export const REPORTS_TOKEN = `rp-${crypto.randomUUID()}`;
@@ -16,9 +16,16 @@ export const REPORTS_TOKEN = `rp-${crypto.randomUUID()}`;
 export async function startStream() {
   // A real password, so the no-secret-in-logs test has a secret to look for.
   const cluster: Cluster = await startCluster({ password: true, settings: { fsync: "off", max_connections: 60 } });
-  const regstat: RegstatProcess = regstatProcess(
-    ["--pg-conn-str", cluster.url, "--webhook-token", WEBHOOK_TOKEN, "--reports-token", REPORTS_TOKEN, "--log-level", "debug"],
-  );
+  const regstat: RegstatProcess = regstatProcess([
+    "--pg-conn-str",
+    cluster.url,
+    "--webhook-token",
+    WEBHOOK_TOKEN,
+    "--reports-token",
+    REPORTS_TOKEN,
+    "--log-level",
+    "debug",
+  ]);
   await regstat.start();
   const proxy = recordingProxy(() => regstat.url);
   const registry: RealRegistry = await startRegistry({

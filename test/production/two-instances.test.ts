@@ -2,11 +2,11 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { openPostgres } from "../../src/db/postgres.ts";
 import { expectConsistent } from "../support/check.ts";
-import { EVENTS_V1 } from "../support/fixtures.ts";
-import { prng } from "../support/prng.ts";
 import { deleteDigest, deleteTag, digestOf, image, mountBlob, pullBlob, pullManifest } from "../support/events.ts";
-import { startCluster, type Cluster } from "../support/postgres-cluster.ts";
-import { regstatProcess, type RegstatProcess } from "../support/regstat-process.ts";
+import { EVENTS_V1 } from "../support/fixtures.ts";
+import { type Cluster, startCluster } from "../support/postgres-cluster.ts";
+import { prng } from "../support/prng.ts";
+import { type RegstatProcess, regstatProcess } from "../support/regstat-process.ts";
 
 /** A busy registry's history over few digests and tags, so that concurrent envelopes collide on the same rows. */
 function history(seed: number, count: number, withDeletes: boolean) {
@@ -45,7 +45,19 @@ function history(seed: number, count: number, withDeletes: boolean) {
 // is left out whole: whether a manifest's references had to be fetched depends on which event came first.
 // A registry instance's first_event is the earliest event of the batch it was first seen in: which batch
 // that is depends on how deliveries were grouped.
-const volatile = new Set(["received", "detected", "first_event", "refreshed", "applied", "created", "updated", "next_attempt", "attempts", "state", "last_error"]);
+const volatile = new Set([
+  "received",
+  "detected",
+  "first_event",
+  "refreshed",
+  "applied",
+  "created",
+  "updated",
+  "next_attempt",
+  "attempts",
+  "state",
+  "last_error",
+]);
 
 /** Every regstat table, whole, in a stable order. */
 async function dump(db: Db) {
@@ -78,7 +90,11 @@ async function send(targets: RegstatProcess[], events: object[], concurrency: nu
       const event = events[i]!;
       const regstat = targets[i % targets.length]!;
       for (;;) {
-        const res = await fetch(`${regstat.url}/events`, { method: "POST", headers: { "content-type": EVENTS_V1 }, body: JSON.stringify({ events: [event] }) });
+        const res = await fetch(`${regstat.url}/events`, {
+          method: "POST",
+          headers: { "content-type": EVENTS_V1 },
+          body: JSON.stringify({ events: [event] }),
+        });
         const body = (await res.json()) as { dead_lettered?: number };
         outcomes.push({ status: res.status, deadLettered: body.dead_lettered });
         if (res.status !== 503) break;
@@ -119,7 +135,9 @@ afterAll(async () => {
 });
 
 async function startThree() {
-  const [a, b, alone] = [cluster.url, cluster.url, cluster.url.replace(/\/postgres$/, "/alone")].map((url) => regstatProcess(["--pg-conn-str", url, "--event-retention", "0"]));
+  const [a, b, alone] = [cluster.url, cluster.url, cluster.url.replace(/\/postgres$/, "/alone")].map((url) =>
+    regstatProcess(["--pg-conn-str", url, "--event-retention", "0"]),
+  );
   processes.push(a!, b!, alone!);
   await Promise.all([a!.start(), b!.start(), alone!.start()]);
   return { a: a!, b: b!, alone: alone! };
@@ -127,34 +145,43 @@ async function startThree() {
 
 /** Nothing went wrong in the two processes or in PostgreSQL: no 5xx but 503, no error line, no deadlock. */
 function expectNoTrouble(...running: RegstatProcess[]) {
-  const troubles = running.flatMap((p) => p.log.map((l) => JSON.parse(l))).filter((l) => l.level === "error" || (l.status >= 500 && l.status !== 503));
+  const troubles = running
+    .flatMap((p) => p.log.map((l) => JSON.parse(l)))
+    .filter((l) => l.level === "error" || (l.status >= 500 && l.status !== 503));
   expect(troubles).toEqual([]);
   expect(cluster.serverLog()).not.toContain("deadlock detected");
 }
 
-test("two processes on one PostgreSQL, fed interleaved pushes, pulls and mounts of the same digests and tags at once, end as one process fed them", async () => {
-  const events = history(20261129, 600, false);
-  const { a, b, alone } = await startThree();
+test(
+  "two processes on one PostgreSQL, fed interleaved pushes, pulls and mounts of the same digests and tags at once, end as one process " +
+    "fed them",
+  async () => {
+    const events = history(20261129, 600, false);
+    const { a, b, alone } = await startThree();
 
-  // Odd and even envelopes to different processes, sixteen in flight.
-  const together = await send([a, b], events, 16);
-  console.log(`two processes: ${together.filter((o) => o.status === 503).length} envelopes answered 503 and resent`);
-  expectApplied(together);
-  // The reference: one process fed the same events the same way.
-  expectApplied(await send([alone], events, 16));
+    // Odd and even envelopes to different processes, sixteen in flight.
+    const together = await send([a, b], events, 16);
+    console.log(`two processes: ${together.filter((o) => o.status === 503).length} envelopes answered 503 and resent`);
+    expectApplied(together);
+    // The reference: one process fed the same events the same way.
+    expectApplied(await send([alone], events, 16));
 
-  const [two, one] = await Promise.all([dump(shared), dump(single)]);
-  expect(two.events).toHaveLength(events.length);
-  expect((two.tags as unknown[]).length).toBeGreaterThan(0);
-  expect((two.manifest_blob as unknown[]).length).toBeGreaterThan(0);
-  expect(two).toEqual(one);
-  await expectConsistent(shared);
-  await expectConsistent(single);
-  expectNoTrouble(a, b);
-});
+    const [two, one] = await Promise.all([dump(shared), dump(single)]);
+    expect(two.events).toHaveLength(events.length);
+    expect((two.tags as unknown[]).length).toBeGreaterThan(0);
+    expect((two.manifest_blob as unknown[]).length).toBeGreaterThan(0);
+    expect(two).toEqual(one);
+    await expectConsistent(shared);
+    await expectConsistent(single);
+    expectNoTrouble(a, b);
+  },
+);
 
 test("with deletes among them too: no errors, no deadlock, every event stored once", async () => {
-  await shared.exec("truncate regstat.events, regstat.tags, regstat.deleted_tags, regstat.tag_tombstones, regstat.tag_history, regstat.repository_manifests, regstat.repository_blobs");
+  await shared.exec(
+    "truncate regstat.events, regstat.tags, regstat.deleted_tags, regstat.tag_tombstones, regstat.tag_history, " +
+      "regstat.repository_manifests, regstat.repository_blobs",
+  );
   const events = history(777, 600, true);
   const { a, b } = await startThree();
   expectApplied(await send([a, b], events, 16));
@@ -227,7 +254,9 @@ async function live(db: Db) {
     tags: await db.query("select name, manifest_digest, pushed from regstat.tags order by name"),
     manifests: await db.query("select digest from regstat.manifests order by digest"),
     blobs: await db.query("select digest from regstat.blobs order by digest"),
-    repository_manifests: await db.query("select * from regstat.repository_manifests where deleted is null order by registry, repository, digest"),
+    repository_manifests: await db.query(
+      "select * from regstat.repository_manifests where deleted is null order by registry, repository, digest",
+    ),
     repository_blobs: await db.query("select * from regstat.repository_blobs where deleted is null order by registry, repository, digest"),
     manifest_blob: await db.query("select * from regstat.manifest_blob order by 1, 2"),
     manifest_children: await db.query("select * from regstat.manifest_children order by 1, 2"),

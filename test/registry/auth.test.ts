@@ -2,8 +2,13 @@ import { expect, test } from "bun:test";
 import { parseChallenges, scopeFor } from "../../src/registry/auth.ts";
 
 test("WWW-Authenticate challenges, quoted or not, one or several", () => {
-  expect(parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull,push"')).toEqual([
-    { scheme: "bearer", params: { realm: "https://auth.docker.io/token", service: "registry.docker.io", scope: "repository:library/alpine:pull,push" } },
+  expect(
+    parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull,push"'),
+  ).toEqual([
+    {
+      scheme: "bearer",
+      params: { realm: "https://auth.docker.io/token", service: "registry.docker.io", scope: "repository:library/alpine:pull,push" },
+    },
   ]);
   expect(parseChallenges('Basic realm="Registry Realm", Bearer realm=https://a/token, service="s\\"x"')).toEqual([
     { scheme: "basic", params: { realm: "Registry Realm" } },

@@ -11,8 +11,7 @@ const PASSWORD = "pa55-w0rd-s3cret";
 const TOKEN_PREFIX = "tok-s3cret-";
 const image = schema2();
 const basic = `Basic ${btoa(`alice:${PASSWORD}`)}`;
-const loginFor = (host: string) =>
-  credentialStore({ auths: { [host]: { auth: btoa(`alice:${PASSWORD}`) } }, credHelpers: {} });
+const loginFor = (host: string) => credentialStore({ auths: { [host]: { auth: btoa(`alice:${PASSWORD}`) } }, credHelpers: {} });
 
 async function caught(p: Promise<unknown>): Promise<RegistryError> {
   try {
@@ -71,7 +70,10 @@ describe("authentication", () => {
     const server = fakeServer((req, url) => manifestResponse([image], url, req.method));
     const client = new RegistryClient({ baseUrl: server.url });
     const m = await client.getManifest("demo/app", image.digest);
-    expect(parseManifest(m.bytes, m.contentType, image.digest).blobs.map((b) => b.digest)).toEqual([image.config.digest, image.layer.digest]);
+    expect(parseManifest(m.bytes, m.contentType, image.digest).blobs.map((b) => b.digest)).toEqual([
+      image.config.digest,
+      image.layer.digest,
+    ]);
     expect(server.requests[0]!.authorization).toBeNull();
   });
 
@@ -98,7 +100,11 @@ describe("authentication", () => {
     expect(tokenRequest.path).toContain("scope=repository%3Ademo%2Fapp%3Apull");
     expect(tokenRequest.path).toContain("service=fake");
     expect(server.requests.filter((r) => r.path.startsWith("/v2/")).map((r) => r.authorization?.slice(0, 6) ?? null)).toEqual([
-      null, "Bearer", "Bearer", null, "Bearer",
+      null,
+      "Bearer",
+      "Bearer",
+      null,
+      "Bearer",
     ]);
   });
 
@@ -133,7 +139,11 @@ describe("authentication", () => {
       expect(server.issued()).toBe(2);
       // the expired token is not sent: the third fetch starts without one
       expect(server.requests.filter((r) => r.path.startsWith("/v2/")).map((r) => r.authorization)).toEqual([
-        null, `Bearer ${TOKEN_PREFIX}1`, `Bearer ${TOKEN_PREFIX}1`, null, `Bearer ${TOKEN_PREFIX}2`,
+        null,
+        `Bearer ${TOKEN_PREFIX}1`,
+        `Bearer ${TOKEN_PREFIX}1`,
+        null,
+        `Bearer ${TOKEN_PREFIX}2`,
       ]);
     } finally {
       setSystemTime();
@@ -286,7 +296,9 @@ describe("listing", () => {
 describe("hostile answers", () => {
   test("a redirect target's challenge is not answered with the registry's credentials", async () => {
     const realm = fakeServer(() => Response.json({ token: "t" }));
-    const other = fakeServer(() => new Response(null, { status: 401, headers: { "www-authenticate": `Bearer realm="${realm.url}/token"` } }));
+    const other = fakeServer(
+      () => new Response(null, { status: 401, headers: { "www-authenticate": `Bearer realm="${realm.url}/token"` } }),
+    );
     const registry = fakeServer((_req, url) => Response.redirect(`${other.url}${url.pathname}`, 307));
     const client = new RegistryClient({ baseUrl: registry.url, credentials: loginFor(registry.host), mayFollow: () => true });
     const error = await caught(client.getManifest("demo/app", image.digest));

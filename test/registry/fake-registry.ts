@@ -17,7 +17,14 @@ export function fakeServer(handler: (req: Request, url: URL, seen: Seen) => Resp
     hostname: "127.0.0.1",
     async fetch(req) {
       const url = new URL(req.url);
-      const seen = { method: req.method, path: url.pathname + url.search, authorization: req.headers.get("authorization"), userAgent: req.headers.get("user-agent"), accept: req.headers.get("accept"), body: await req.text() };
+      const seen = {
+        method: req.method,
+        path: url.pathname + url.search,
+        authorization: req.headers.get("authorization"),
+        userAgent: req.headers.get("user-agent"),
+        accept: req.headers.get("accept"),
+        body: await req.text(),
+      };
       requests.push(seen);
       return handler(req, url, seen);
     },
@@ -32,7 +39,12 @@ const sha256 = (bytes: Uint8Array | string) => `sha256:${new Bun.CryptoHasher("s
 export function schema2(seed = "a") {
   const config = { mediaType: "application/vnd.docker.container.image.v1+json", size: 100, digest: sha256(`config-${seed}`) };
   const layer = { mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: 2000, digest: sha256(`layer-${seed}`) };
-  const text = JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.docker.distribution.manifest.v2+json", config, layers: [layer] });
+  const text = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+    config,
+    layers: [layer],
+  });
   return { text, digest: sha256(text), config, layer, mediaType: "application/vnd.docker.distribution.manifest.v2+json" };
 }
 

@@ -14,16 +14,18 @@ import { fakeServer, manifestResponse, schema2 } from "./fake-registry.ts";
 // processes working one queue without fetching a manifest twice.
 const images = Array.from({ length: 8 }, (_, i) => schema2(`queue-${i}`));
 let failing = false;
-const registry = fakeServer((req, url) =>
-  failing ? new Response("down", { status: 503 }) : manifestResponse(images, url, req.method));
+const registry = fakeServer((req, url) => (failing ? new Response("down", { status: 503 }) : manifestResponse(images, url, req.method)));
 
 describe("the backoff schedule", () => {
   test("2 s doubling to 30 min, each delay spread between half and one and a half times", () => {
     const plain = (attempt: number) => Math.min(30 * 60_000, 2_000 * 2 ** (attempt - 1));
     for (let attempt = 1; attempt <= 14; attempt++) {
       const delays = Array.from({ length: 400 }, () => backoff(attempt, defaultTuning));
-      expect({ attempt, min: Math.min(...delays) >= plain(attempt) * 0.5, max: Math.max(...delays) <= plain(attempt) * 1.5 })
-        .toEqual({ attempt, min: true, max: true });
+      expect({ attempt, min: Math.min(...delays) >= plain(attempt) * 0.5, max: Math.max(...delays) <= plain(attempt) * 1.5 }).toEqual({
+        attempt,
+        min: true,
+        max: true,
+      });
       // spread, not one value: 400 draws cover most of the range
       expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(plain(attempt) * 0.8);
     }
@@ -33,14 +35,22 @@ describe("the backoff schedule", () => {
   test("a failed fetch is due again after the delay of its attempt", async () => {
     const db = await freshDb();
     try {
-      const deps = { db, registry: await createRegistryContext({ registryUrl: [registry.url], dockerConfig: undefined, equivRegistries: undefined }, silentLogger), log: silentLogger };
+      const deps = {
+        db,
+        registry: await createRegistryContext(
+          { registryUrl: [registry.url], dockerConfig: undefined, equivRegistries: undefined },
+          silentLogger,
+        ),
+        log: silentLogger,
+      };
       await push(db, images.slice(0, 1));
       failing = true;
       const waits: number[] = [];
       for (let attempt = 1; attempt <= 3; attempt++) {
         expect(await runFetchRound(deps, defaultTuning)).toMatchObject({ claimed: 1, retried: 1 });
         const [job] = await db.query<{ s: number; attempts: number }>(
-          "select extract(epoch from next_attempt - updated)::float8 as s, attempts from regstat.fetch_jobs");
+          "select extract(epoch from next_attempt - updated)::float8 as s, attempts from regstat.fetch_jobs",
+        );
         expect(job!.attempts).toBe(attempt);
         waits.push(job!.s);
         await db.query("update regstat.fetch_jobs set next_attempt = now()");
@@ -83,7 +93,10 @@ describe("several processes on one queue", () => {
   test("each job is fetched once, by one of them, and all are done", async () => {
     await push(workers[0]!, images);
     const before = registry.requests.length;
-    const context = await createRegistryContext({ registryUrl: [registry.url], dockerConfig: undefined, equivRegistries: undefined }, silentLogger);
+    const context = await createRegistryContext(
+      { registryUrl: [registry.url], dockerConfig: undefined, equivRegistries: undefined },
+      silentLogger,
+    );
     const tuning = { ...defaultTuning, batchSize: 2 };
     const claimed: number[] = [];
     for (let round = 0; round < 10; round++) {
@@ -92,7 +105,11 @@ describe("several processes on one queue", () => {
       if (rounds.every((r) => r.claimed === 0)) break;
     }
     expect(claimed.reduce((a, b) => a + b, 0)).toBe(images.length);
-    const gets = registry.requests.slice(before).filter((r) => r.method === "GET").map((r) => r.path).sort();
+    const gets = registry.requests
+      .slice(before)
+      .filter((r) => r.method === "GET")
+      .map((r) => r.path)
+      .sort();
     expect(gets).toEqual(images.map((i) => `/v2/demo/app/manifests/${i.digest}`).sort());
     const states = await workers[0]!.query<{ state: string; attempts: number }>("select state, attempts from regstat.fetch_jobs");
     expect(states).toEqual(images.map(() => ({ state: "done", attempts: 1 })));
@@ -101,6 +118,8 @@ describe("several processes on one queue", () => {
 
 async function push(db: Db, ms: typeof images) {
   const { post } = testApp(db);
-  const events = ms.map((m) => pushManifest({ repository: "demo/app", digest: m.digest, mediaType: m.mediaType, size: m.text.length, host: registry.host }));
+  const events = ms.map((m) =>
+    pushManifest({ repository: "demo/app", digest: m.digest, mediaType: m.mediaType, size: m.text.length, host: registry.host }),
+  );
   expect(await (await post(envelope(...events))).json()).toEqual({ stored: ms.length, duplicates: 0, dead_lettered: 0 });
 }

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { createLogger } from "../../src/log.ts";
 import { createRegistryContext } from "../../src/registry/context.ts";
@@ -16,7 +16,11 @@ const a = schema2("a");
 const b = schema2("b");
 const index = ociIndex([a, b]);
 const wrong = { ...schema2("w"), digest: sha256("not these bytes") };
-const malformed = { text: '{"schemaVersion":2,"layers":"no"}', digest: sha256('{"schemaVersion":2,"layers":"no"}'), mediaType: a.mediaType };
+const malformed = {
+  text: '{"schemaVersion":2,"layers":"no"}',
+  digest: sha256('{"schemaVersion":2,"layers":"no"}'),
+  mediaType: a.mediaType,
+};
 
 let failNext = 0;
 const registry = fakeServer((req, url) => {
@@ -39,16 +43,20 @@ async function setup(logLines: string[] = []) {
 /** Pushes manifests the way a registry without includereferences announces them. */
 async function pushed(...ms: { digest: string; mediaType: string; text: string }[]) {
   const { post } = testApp(db);
-  const events = ms.map((m) => pushManifest({ repository: "demo/app", digest: m.digest, mediaType: m.mediaType, size: m.text.length, host: registry.host }));
+  const events = ms.map((m) =>
+    pushManifest({ repository: "demo/app", digest: m.digest, mediaType: m.mediaType, size: m.text.length, host: registry.host }),
+  );
   expect((await post(envelope(...events))).status).toBe(200);
 }
 
-const jobs = () => db.query<{ digest: string; state: string; attempts: number; last_error: string | null; due: boolean }>(
-  "select digest, state, attempts, last_error, next_attempt <= now() as due from regstat.fetch_jobs order by created, digest",
-);
+const jobs = () =>
+  db.query<{ digest: string; state: string; attempts: number; last_error: string | null; due: boolean }>(
+    "select digest, state, attempts, last_error, next_attempt <= now() as due from regstat.fetch_jobs order by created, digest",
+  );
 const blobsOf = (digest: string) =>
   db.query<{ blob_digest: string; media_type: string; size: number }>(
-    "select mb.blob_digest, b.media_type, b.size from regstat.manifest_blob mb join regstat.blobs b on b.digest = mb.blob_digest where mb.manifest_digest = $1 order by b.size",
+    "select mb.blob_digest, b.media_type, b.size from regstat.manifest_blob mb join regstat.blobs b on b.digest = mb.blob_digest where " +
+      "mb.manifest_digest = $1 order by b.size",
     [digest],
   );
 
@@ -74,9 +82,13 @@ describe("the fetch queue", () => {
   test("an index: its children are recorded, queued and fetched in turn", async () => {
     await pushed(index);
     await runFetchRound(deps, tuning);
-    const children = await db.query("select child_digest from regstat.manifest_children where parent_digest = $1 order by 1", [index.digest]);
+    const children = await db.query("select child_digest from regstat.manifest_children where parent_digest = $1 order by 1", [
+      index.digest,
+    ]);
     expect(children.map((c) => c.child_digest)).toEqual([a.digest, b.digest].sort());
-    const held = await db.query("select digest from regstat.repository_manifests where repository = 'demo/app' and deleted is null order by 1");
+    const held = await db.query(
+      "select digest from regstat.repository_manifests where repository = 'demo/app' and deleted is null order by 1",
+    );
     expect(held.map((r) => r.digest)).toEqual([a.digest, b.digest, index.digest].sort());
     expect(await runFetchRound(deps, tuning)).toMatchObject({ claimed: 2, done: 2 });
     expect((await blobsOf(b.digest)).map((r) => r.blob_digest)).toEqual([b.config.digest, b.layer.digest]);
@@ -164,5 +176,3 @@ describe("the fetch queue", () => {
     expect(stored).toContain("refused the credentials");
   });
 });
-
-

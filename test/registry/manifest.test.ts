@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { RegistryError } from "../../src/registry/errors.ts";
 import { mediaTypes } from "../../src/distribution.ts";
+import type { RegistryError } from "../../src/registry/errors.ts";
 import { parseManifest } from "../../src/registry/manifest.ts";
 import { ociIndex, schema2, sha256 } from "./fake-registry.ts";
 
@@ -18,10 +18,14 @@ const error = (fn: () => unknown) => {
 describe("manifests", () => {
   test("Docker schema2: config and layers, with media types and sizes", () => {
     const m = schema2();
-    expect(parse(m.text)).toEqual({ mediaType: mediaTypes.dockerManifest, children: [], blobs: [
-      { digest: m.config.digest, media_type: m.config.mediaType, size: 100 },
-      { digest: m.layer.digest, media_type: m.layer.mediaType, size: 2000 },
-    ] });
+    expect(parse(m.text)).toEqual({
+      mediaType: mediaTypes.dockerManifest,
+      children: [],
+      blobs: [
+        { digest: m.config.digest, media_type: m.config.mediaType, size: 100 },
+        { digest: m.layer.digest, media_type: m.layer.mediaType, size: 2000 },
+      ],
+    });
   });
 
   test("OCI manifest without a mediaType field takes the Content-Type", () => {

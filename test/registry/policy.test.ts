@@ -25,11 +25,20 @@ test("only configured registries are called back, at the operator's scheme", () 
   expect(at(null, "unknown")).toBeUndefined();
   expect(policy.closed).toBe(false);
   // As events name them, for the metrics that always keep these registries' series.
-  expect(policy.registries.sort()).toEqual(["creds.example.com", "insecure.example.com:5000", "plain.example.com:5000", "registry.example.com"]);
+  expect(policy.registries.sort()).toEqual([
+    "creds.example.com",
+    "insecure.example.com:5000",
+    "plain.example.com:5000",
+    "registry.example.com",
+  ]);
 });
 
 test("redirects may go to a named host, over http only where the operator wrote http", () => {
-  const policy = createPolicy({ registryUrls: ["https://registry.example.com", "http://lab.example.com:5000"], credentialKeys: ["creds.example.com"], names });
+  const policy = createPolicy({
+    registryUrls: ["https://registry.example.com", "http://lab.example.com:5000"],
+    credentialKeys: ["creds.example.com"],
+    names,
+  });
   const allows = (url: string) => policy.allows(new URL(url));
   expect(allows("https://registry.example.com/v2/")).toBe(true);
   expect(allows("https://creds.example.com/v2/")).toBe(true);

@@ -10,8 +10,8 @@ import { runSync } from "../../src/registry/sync.ts";
 import { testApp } from "../support/app.ts";
 import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
-import { deleteManifest, pushImage, pushIndex, startRegistry, type PushedImage } from "../support/registry.ts";
 import { eventually } from "../support/eventually.ts";
+import { deleteManifest, type PushedImage, pushImage, pushIndex, startRegistry } from "../support/registry.ts";
 
 const logLines: string[] = [];
 const log = createLogger({ sink: (l) => logLines.push(l), json: true, level: "debug" });
@@ -27,26 +27,33 @@ async function regstat() {
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
   cleanup.push(async () => server.stop(true));
   const startWorker = async (options: { registryUrl: string[]; dockerConfig?: string }) => {
-    const registry = await createRegistryContext({ registryUrl: options.registryUrl, dockerConfig: options.dockerConfig, equivRegistries: undefined }, log);
+    const registry = await createRegistryContext(
+      { registryUrl: options.registryUrl, dockerConfig: options.dockerConfig, equivRegistries: undefined },
+      log,
+    );
     const worker = startFetchWorker({ db, registry, log }, { ...defaultTuning, pollMs: 25, baseDelayMs: 100 });
     cleanup.push(() => worker.stop());
   };
   return { db, startWorker, webhook: `http://127.0.0.1:${server.port}/events` };
 }
 
-
 const linked = async (db: Db, digest: string) =>
-  (await db.query<{ blob_digest: string }>("select blob_digest from regstat.manifest_blob where manifest_digest = $1 order by 1", [digest])).map(
-    (r) => r.blob_digest,
-  );
+  (
+    await db.query<{ blob_digest: string }>("select blob_digest from regstat.manifest_blob where manifest_digest = $1 order by 1", [digest])
+  ).map((r) => r.blob_digest);
 const children = async (db: Db, digest: string) =>
-  (await db.query<{ child_digest: string }>("select child_digest from regstat.manifest_children where parent_digest = $1 order by 1", [digest])).map(
-    (r) => r.child_digest,
-  );
+  (
+    await db.query<{ child_digest: string }>("select child_digest from regstat.manifest_children where parent_digest = $1 order by 1", [
+      digest,
+    ])
+  ).map((r) => r.child_digest);
 
 async function expectImage(db: Db, image: PushedImage) {
   expect(await linked(db, image.digest)).toEqual([...image.blobs].sort());
-  const sized = await db.query("select count(*)::int as n from regstat.blobs where digest = any($1::text[]) and size > 0 and media_type is not null", [image.blobs]);
+  const sized = await db.query(
+    "select count(*)::int as n from regstat.blobs where digest = any($1::text[]) and size > 0 and media_type is not null",
+    [image.blobs],
+  );
   expect(sized[0]!.n).toBe(image.blobs.length);
 }
 
@@ -85,7 +92,10 @@ describe("a real registry without includereferences", () => {
     // Only the Docker config names the registry: the policy lets regstat call it.
     await rs.startWorker({ registryUrl: [], dockerConfig });
     const image = await pushImage(reg, "secure/app:v1");
-    await eventually("the fetch job", async () => (await rs.db.query("select 1 from regstat.fetch_jobs where state = 'done'")).length === 1);
+    await eventually(
+      "the fetch job",
+      async () => (await rs.db.query("select 1 from regstat.fetch_jobs where state = 'done'")).length === 1,
+    );
     await expectImage(rs.db, image);
     expectNoSecret(logLines, login);
   }, 30_000);

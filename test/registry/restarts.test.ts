@@ -1,11 +1,11 @@
 import { afterAll, expect, test } from "bun:test";
 import { createLogger } from "../../src/log.ts";
-import { startRegistryWork, type Background } from "../../src/registry/background.ts";
+import { type Background, startRegistryWork } from "../../src/registry/background.ts";
 import { createRegistryContext } from "../../src/registry/context.ts";
 import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
-import { pushImage, startRegistry, type RealRegistry } from "../support/registry.ts";
 import { eventually } from "../support/eventually.ts";
+import { pushImage, type RealRegistry, startRegistry } from "../support/registry.ts";
 
 const log = createLogger({ sink: () => {}, level: "error" });
 const cleanup: (() => Promise<void>)[] = [];
@@ -32,7 +32,8 @@ async function regstat() {
       const registry = await createRegistryContext({ registryUrl, dockerConfig: undefined, equivRegistries: undefined }, log);
       background = startRegistryWork({ db, registry, config: { registryUrl, syncInterval: 0 }, log });
     },
-    instances: () => db.query<{ source_addr: string; restart: boolean }>("select source_addr, restart from regstat.registry_instances order by detected"),
+    instances: () =>
+      db.query<{ source_addr: string; restart: boolean }>("select source_addr, restart from regstat.registry_instances order by detected"),
   };
 }
 
@@ -55,7 +56,9 @@ test("a registry restarted mid-stream: the restart is recorded and that registry
   await eventually("the second instance", async () => (await rs.instances()).length === 2);
   expect((await rs.instances()).map((r) => r.restart)).toEqual([false, true]);
   await eventually("the sync after the restart", async () => (await rs.db.query("select 1 from regstat.registry_syncs")).length === 1);
-  expect(await rs.db.query("select registry, url, errors from regstat.registry_syncs")).toEqual([{ registry: reg.host, url: reg.url, errors: 0 }]);
+  expect(await rs.db.query("select registry, url, errors from regstat.registry_syncs")).toEqual([
+    { registry: reg.host, url: reg.url, errors: 0 },
+  ]);
 }, 90_000);
 
 test("two registry processes on one storage, both notifying, are replicas: no restart; restarting one is exactly one", async () => {

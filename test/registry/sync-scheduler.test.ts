@@ -10,7 +10,14 @@ function fakeSyncs() {
     started.push(url);
     return new Promise<void>((resolve) => finish.push(resolve));
   };
-  return { started, run, finishAll: async () => { for (const f of finish.splice(0)) f(); await Bun.sleep(1); } };
+  return {
+    started,
+    run,
+    finishAll: async () => {
+      for (const f of finish.splice(0)) f();
+      await Bun.sleep(1);
+    },
+  };
 }
 const tick = () => Bun.sleep(1);
 

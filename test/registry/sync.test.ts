@@ -1,6 +1,6 @@
-import { expect, test, setDefaultTimeout } from "bun:test";
-import type { Db } from "../../src/db/db.ts";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { parseConfig } from "../../src/config.ts";
+import type { Db } from "../../src/db/db.ts";
 import { silentLogger } from "../../src/log.ts";
 import { startRegistryWork } from "../../src/registry/background.ts";
 import { createRegistryContext } from "../../src/registry/context.ts";
@@ -36,7 +36,12 @@ const registry = fakeServer((req, url) => {
 async function push(db: Db, m: typeof a, repository: string, tag: string, timestamp: string) {
   const { post } = testApp(db);
   const event = pushManifest({
-    repository, digest: m.digest, tag, mediaType: m.mediaType, host: registry.host, timestamp,
+    repository,
+    digest: m.digest,
+    tag,
+    mediaType: m.mediaType,
+    host: registry.host,
+    timestamp,
     references: [
       { mediaType: m.config.mediaType, size: m.config.size, digest: m.config.digest },
       { mediaType: m.layer.mediaType, size: m.layer.size, digest: m.layer.digest },
@@ -52,49 +57,54 @@ const deps = async (db: Db) => ({
   log: silentLogger,
 });
 
-test("sync adds, repoints and deletes, but never undoes an event newer than its look, nor touches a repository it could not read", async () => {
-  const db = await freshDb();
-  // Newer than the sync's look, and within the 5 minutes an event's time may run ahead of its receipt
-  // (further ahead it would be stored at its receipt time, before the look).
-  const future = new Date(Date.now() + 120_000).toISOString();
-  await push(db, old, "demo/app", "v1", "2020-01-01T00:00:00Z"); // v1 has since moved to a
-  await push(db, c, "demo/app", "v0", "2020-01-01T00:00:00Z"); // gone from the registry
-  await push(db, b, "demo/app", "v2", future); // pushed while the sync looked: must stay
-  await push(db, c, "broken/app", "v9", "2020-01-01T00:00:00Z"); // unreadable repository: must stay
+test(
+  "sync adds, repoints and deletes, but never undoes an event newer than its look, nor touches a repository it could not " + "read",
+  async () => {
+    const db = await freshDb();
+    // Newer than the sync's look, and within the 5 minutes an event's time may run ahead of its receipt
+    // (further ahead it would be stored at its receipt time, before the look).
+    const future = new Date(Date.now() + 120_000).toISOString();
+    await push(db, old, "demo/app", "v1", "2020-01-01T00:00:00Z"); // v1 has since moved to a
+    await push(db, c, "demo/app", "v0", "2020-01-01T00:00:00Z"); // gone from the registry
+    await push(db, b, "demo/app", "v2", future); // pushed while the sync looked: must stay
+    await push(db, c, "broken/app", "v9", "2020-01-01T00:00:00Z"); // unreadable repository: must stay
 
-  const lines: string[] = [];
-  const summary = await runSync({ ...(await deps(db)), progress: (l) => lines.push(l) });
-  const r = summary.registries[0]!;
-  expect(summary.errors).toBe(1);
-  expect(r.errors[0]).toMatchObject({ repository: "broken/app" });
-  expect(r.errors[0]!.error).toContain("503");
-  expect(lines).toEqual([`${registry.host}: 1/2 broken/app`, `${registry.host}: 2/2 demo/app`]);
-  expect(r.tags).toEqual({ added: 0, moved: 1, deleted: 1 });
+    const lines: string[] = [];
+    const summary = await runSync({ ...(await deps(db)), progress: (l) => lines.push(l) });
+    const r = summary.registries[0]!;
+    expect(summary.errors).toBe(1);
+    expect(r.errors[0]).toMatchObject({ repository: "broken/app" });
+    expect(r.errors[0]!.error).toContain("503");
+    expect(lines).toEqual([`${registry.host}: 1/2 broken/app`, `${registry.host}: 2/2 demo/app`]);
+    expect(r.tags).toEqual({ added: 0, moved: 1, deleted: 1 });
 
-  const tags = await db.query("select tag, manifest_digest from regstat.tags order by registry, repository, tag");
-  expect(tags).toEqual([
-    { tag: "v9", manifest_digest: c.digest },
-    { tag: "v1", manifest_digest: a.digest },
-    { tag: "v2", manifest_digest: b.digest },
-  ]);
-  const held = await db.query<{ repository: string; digest: string; gone: boolean }>(
-    "select repository, digest, deleted is not null as gone from regstat.repository_manifests order by repository, digest",
-  );
-  const state = Object.fromEntries(held.map((h) => [`${h.repository}@${h.digest}`, h.gone]));
-  expect(state).toEqual({
-    [`broken/app@${c.digest}`]: false,
-    [`demo/app@${a.digest}`]: false,
-    [`demo/app@${b.digest}`]: false,
-    [`demo/app@${c.digest}`]: true,
-    [`demo/app@${old.digest}`]: true,
-  });
-  // old is held nowhere else: retired with its links; c lives on in broken/app.
-  expect(await db.query("select digest from regstat.deleted_manifests")).toEqual([{ digest: old.digest }]);
-  expect(await db.query("select digest from regstat.manifests where digest = $1", [c.digest])).toHaveLength(1);
-  const blobs = await db.query<{ digest: string }>("select digest from regstat.repository_blobs where repository = 'demo/app' and deleted is null order by 1");
-  expect(blobs.map((x) => x.digest)).toEqual([a.config.digest, a.layer.digest].sort());
-  await expectConsistent(db);
-});
+    const tags = await db.query("select tag, manifest_digest from regstat.tags order by registry, repository, tag");
+    expect(tags).toEqual([
+      { tag: "v9", manifest_digest: c.digest },
+      { tag: "v1", manifest_digest: a.digest },
+      { tag: "v2", manifest_digest: b.digest },
+    ]);
+    const held = await db.query<{ repository: string; digest: string; gone: boolean }>(
+      "select repository, digest, deleted is not null as gone from regstat.repository_manifests order by repository, digest",
+    );
+    const state = Object.fromEntries(held.map((h) => [`${h.repository}@${h.digest}`, h.gone]));
+    expect(state).toEqual({
+      [`broken/app@${c.digest}`]: false,
+      [`demo/app@${a.digest}`]: false,
+      [`demo/app@${b.digest}`]: false,
+      [`demo/app@${c.digest}`]: true,
+      [`demo/app@${old.digest}`]: true,
+    });
+    // old is held nowhere else: retired with its links; c lives on in broken/app.
+    expect(await db.query("select digest from regstat.deleted_manifests")).toEqual([{ digest: old.digest }]);
+    expect(await db.query("select digest from regstat.manifests where digest = $1", [c.digest])).toHaveLength(1);
+    const blobs = await db.query<{ digest: string }>(
+      "select digest from regstat.repository_blobs where repository = 'demo/app' and deleted is null order by 1",
+    );
+    expect(blobs.map((x) => x.digest)).toEqual([a.config.digest, a.layer.digest].sort());
+    await expectConsistent(db);
+  },
+);
 
 test("with --sync-interval the server syncs by itself, and stops cleanly", async () => {
   const db = await freshDb();

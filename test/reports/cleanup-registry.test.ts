@@ -5,9 +5,9 @@ import { join } from "node:path";
 import type { Db } from "../../src/db/db.ts";
 import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
-import { buildBase, copyImage, pulls, pushImage, pushIndex, startRegistry, type RealRegistry } from "../support/registry.ts";
-import { report, type App } from "./support.ts";
 import { eventually } from "../support/eventually.ts";
+import { buildBase, copyImage, pulls, pushImage, pushIndex, type RealRegistry, startRegistry } from "../support/registry.ts";
+import { type App, report } from "./support.ts";
 
 // The proof is the registry itself: each plan's script is run against a real registry, then its garbage
 // collection, and the bytes freed on disk must be the plan's total, to the byte.
@@ -20,7 +20,6 @@ const done: (() => unknown)[] = [];
 afterAll(async () => {
   for (const fn of done.reverse()) await fn();
 });
-
 
 const query = (params: Record<string, string>) => new URLSearchParams({ registry: reg.host, ...params }).toString();
 
@@ -51,7 +50,10 @@ describe("cleanup plans applied to a real registry", () => {
     db = await freshDb();
     app = testApp(db);
     server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.app.fetch });
-    done.push(() => db.close(), () => server.stop(true));
+    done.push(
+      () => db.close(),
+      () => server.stop(true),
+    );
     reg = await startRegistry({ notify: `http://127.0.0.1:${server.port}/events`, includeReferences: true });
     done.push(() => reg.stop());
 
@@ -67,7 +69,8 @@ describe("cleanup plans applied to a real registry", () => {
     images.index = (await pushIndex(reg, "team/multi:latest")).digest;
     await eventually("regstat to record the pushes", async () => {
       const [row] = await db.query<{ tags: number; manifests: number }>(
-        "select (select count(*) from regstat.tags)::int as tags, (select count(*) from regstat.repository_manifests where deleted is null)::int as manifests",
+        "select (select count(*) from regstat.tags)::int as tags, (select count(*) from regstat.repository_manifests where deleted is " +
+          "null)::int as manifests",
       );
       return row!.tags === 7 && row!.manifests === 9;
     });
@@ -91,11 +94,15 @@ describe("cleanup plans applied to a real registry", () => {
 
   test("keep_last: the older images go, the shared base layer stays", async () => {
     const { plan, freed } = await apply({ repository: "team/app", tag: "^v", keep_last: "1" });
-    expect(plan.rows.map((r: any) => [r.tag, r.kind])).toEqual([["v1", "image"], ["v2", "image"]]);
+    expect(plan.rows.map((r: any) => [r.tag, r.kind])).toEqual([
+      ["v1", "image"],
+      ["v2", "image"],
+    ]);
     expect(plan.totals.reclaimable_bytes).toBeGreaterThan(0);
     expect(freed).toBe(plan.totals.reclaimable_bytes);
     for (const tag of ["v1", "v2"]) expect(await pulls(reg, `team/app:${tag}`)).toBe(false);
-    for (const ref of ["team/app:v3", "team/app:rc", "team/app:dev", "team/lib:stable", "team/multi:latest"]) expect(await pulls(reg, ref)).toBe(true);
+    for (const ref of ["team/app:v3", "team/app:rc", "team/app:dev", "team/lib:stable", "team/multi:latest"])
+      expect(await pulls(reg, ref)).toBe(true);
   }, 60_000);
 
   test("untagged=true: the manifest the re-pointed tag left goes; the index's untagged platforms stay", async () => {
@@ -117,7 +124,11 @@ describe("cleanup plans applied to a real registry", () => {
 
   test("two tags on one manifest go together; the base layer goes only with the last image holding it", async () => {
     const first = await apply({ tag: ".", keep_tag: "^stable$" });
-    expect(first.plan.rows.map((r: any) => [r.tag, r.kind])).toEqual([["dev", "image"], ["rc", "image"], ["v3", "image"]]);
+    expect(first.plan.rows.map((r: any) => [r.tag, r.kind])).toEqual([
+      ["dev", "image"],
+      ["rc", "image"],
+      ["v3", "image"],
+    ]);
     expect(first.freed).toBe(first.plan.totals.reclaimable_bytes);
     for (const ref of ["team/app:v3", "team/app:rc", "team/app:dev"]) expect(await pulls(reg, ref)).toBe(false);
     expect(await pulls(reg, "team/lib:stable")).toBe(true);

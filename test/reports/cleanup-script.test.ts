@@ -13,7 +13,15 @@ const steps = [
   { kind: "untagged", registry: "r.example.com", repository: "team/app", tag: null, digest: digest("c") },
 ];
 const script = (over: Partial<Parameters<typeof cleanupScript>[0]> = {}) =>
-  cleanupScript({ registry: "r.example.com", registryVersion: 3, rule: { keep_last: "3" }, totals, steps, now: new Date("2026-02-01T10:00:00Z"), ...over });
+  cleanupScript({
+    registry: "r.example.com",
+    registryVersion: 3,
+    rule: { keep_last: "3" },
+    totals,
+    steps,
+    now: new Date("2026-02-01T10:00:00Z"),
+    ...over,
+  });
 
 const files: string[] = [];
 afterAll(() => {
@@ -58,7 +66,10 @@ describe("the cleanup script", () => {
     try {
       const env = { REGISTRY_URL: `http://127.0.0.1:${server.port}`, REGISTRY_AUTH: "ops:s3cret" };
       const ok = await runScript(script(), env);
-      expect(ok).toEqual({ code: 0, err: "regstat cleanup: all 3 calls applied; run the registry's garbage collection to free the bytes\n" });
+      expect(ok).toEqual({
+        code: 0,
+        err: "regstat cleanup: all 3 calls applied; run the registry's garbage collection to free the bytes\n",
+      });
       const auth = `Basic ${btoa("ops:s3cret")}`;
       expect(seen).toEqual([
         `DELETE /v2/team/app/manifests/rc ${auth}`,

@@ -2,8 +2,19 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
-import { deleteDigest, digestOf, HOST, OCI_INDEX, OCI_LAYER, OCI_MANIFEST, pullManifest, pushBlob, pushManifest, ref } from "../support/events.ts";
-import { daysAgo, deliver, report, type App } from "./support.ts";
+import {
+  deleteDigest,
+  digestOf,
+  HOST,
+  OCI_INDEX,
+  OCI_LAYER,
+  OCI_MANIFEST,
+  pullManifest,
+  pushBlob,
+  pushManifest,
+  ref,
+} from "../support/events.ts";
+import { type App, daysAgo, deliver, report } from "./support.ts";
 
 // A registry whose every byte count is known by construction: each blob and manifest has a size of its own
 // (powers of two where the sums must be told apart), so an answer names exactly which ones it counted.
@@ -20,7 +31,14 @@ function built(repository: string, seed: string, blobs: [string, number][], o: {
   return { digest, size, blobs, events };
 }
 const tagAgain = (repository: string, m: Built, tag: string, days: number) =>
-  pushManifest({ repository, digest: m.digest, size: m.size, tag, timestamp: daysAgo(days), references: m.blobs.map(([d, s]) => ref(OCI_LAYER, d, s)) });
+  pushManifest({
+    repository,
+    digest: m.digest,
+    size: m.size,
+    tag,
+    timestamp: daysAgo(days),
+    references: m.blobs.map(([d, s]) => ref(OCI_LAYER, d, s)),
+  });
 const blob = (seed: string, size: number): [string, number] => [digestOf(seed), size];
 
 const base = blob("base", 1 << 20);
@@ -48,13 +66,24 @@ describe("the cleanup planner", () => {
     app = testApp(db);
     await deliver(
       app,
-      ...v1.events, ...v2.events, ...v3.events, tagAgain("team/app", v3, "latest", 9), ...x.events, ...u.events,
+      ...v1.events,
+      ...v2.events,
+      ...v3.events,
+      tagAgain("team/app", v3, "latest", 9),
+      ...x.events,
+      ...u.events,
       tagAgain("team/app", v2, "dev", 1),
       ...lib.events,
       pullManifest({ repository: "team/lib", digest: lib.digest, size: lib.size, tag: "stable", timestamp: daysAgo(2) }),
-      ...amd.events, ...arm.events,
+      ...amd.events,
+      ...arm.events,
       pushManifest({
-        repository: "team/multi", digest: INDEX, mediaType: OCI_INDEX, size: INDEX_SIZE, tag: "latest", timestamp: daysAgo(5),
+        repository: "team/multi",
+        digest: INDEX,
+        mediaType: OCI_INDEX,
+        size: INDEX_SIZE,
+        tag: "latest",
+        timestamp: daysAgo(5),
         references: [ref(OCI_MANIFEST, amd.digest, amd.size), ref(OCI_MANIFEST, arm.digest, arm.size)],
       }),
       ...gone.events,
@@ -75,7 +104,14 @@ describe("the cleanup planner", () => {
       ["team/app", "tag", "v3"],
     ]);
     const [r1, r2] = answer.rows;
-    expect(r1).toMatchObject({ registry: HOST, digest: v1.digest, exclusive_bytes: v1.size + 2, shared: true, pull_count: 0, pulled: null });
+    expect(r1).toMatchObject({
+      registry: HOST,
+      digest: v1.digest,
+      exclusive_bytes: v1.size + 2,
+      shared: true,
+      pull_count: 0,
+      pulled: null,
+    });
     expect(r2).toMatchObject({ digest: v2.digest, exclusive_bytes: 0, shared: true });
     // team/app 3 deleted, 2 kept; team/lib 1, team/multi 1, team/old 1 kept
     expect(answer.totals).toEqual({ reclaimable_bytes: v1.size + 2, tags: 3, manifests: 1, kept_tags: 5 });
@@ -85,12 +121,18 @@ describe("the cleanup planner", () => {
     const answer = await plan({ keep_last: 1, untagged: "true", repository: "team/app" });
     const untagged = [u.digest, x.digest].sort().map((d) => ["team/app", "untagged", d]);
     expect(rowsOf(answer)).toEqual([
-      ...untagged, ["team/app", "image", "latest"], ["team/app", "image", "v1"], ["team/app", "tag", "v2"], ["team/app", "image", "v3"],
+      ...untagged,
+      ["team/app", "image", "latest"],
+      ["team/app", "image", "v1"],
+      ["team/app", "tag", "v2"],
+      ["team/app", "image", "v3"],
     ]);
     // v3 goes (both its tags do), the base layer stays (v2 and the other repositories hold it)
     expect(answer.totals).toEqual({
       reclaimable_bytes: v1.size + 2 + v3.size + 8 + x.size + 16 + u.size + 32,
-      tags: 4, manifests: 4, kept_tags: 1,
+      tags: 4,
+      manifests: 4,
+      kept_tags: 1,
     });
     const latest = answer.rows.find((r: any) => r.tag === "latest");
     expect(latest).toMatchObject({ digest: v3.digest, exclusive_bytes: v3.size + 8, shared: true });
@@ -133,8 +175,20 @@ describe("the cleanup planner", () => {
 
   test("keep_tag, keep_pushed_within and keep_pulled_within keep tags; tag judges only the matching ones", async () => {
     const kept = async (params: Record<string, string>) =>
-      (await plan({ ...params, totals: "false" })).rows.filter((r: any) => r.tag).map((r: any) => `${r.repository}:${r.tag}`).sort();
-    const everyTag = ["team/app:dev", "team/app:latest", "team/app:v1", "team/app:v2", "team/app:v3", "team/lib:stable", "team/multi:latest", "team/old:v0"];
+      (await plan({ ...params, totals: "false" })).rows
+        .filter((r: any) => r.tag)
+        .map((r: any) => `${r.repository}:${r.tag}`)
+        .sort();
+    const everyTag = [
+      "team/app:dev",
+      "team/app:latest",
+      "team/app:v1",
+      "team/app:v2",
+      "team/app:v3",
+      "team/lib:stable",
+      "team/multi:latest",
+      "team/old:v0",
+    ];
     expect(await kept({ tag: "." })).toEqual(everyTag);
     expect(await kept({ keep_tag: "^v\\d+|latest" })).toEqual(["team/app:dev", "team/lib:stable"]);
     expect(await kept({ keep_pushed_within: "12d" })).toEqual(["team/app:v1", "team/app:v2", "team/lib:stable", "team/old:v0"]);

@@ -39,11 +39,12 @@ describe("regstat report against the API, on the same data", () => {
     }
   }
 
-  const api = (path: string) => withApp(async ({ app }) => {
-    const response = await app.request(path);
-    expect(response.status).toBe(200);
-    return { body: await response.text(), cursor: response.headers.get("x-next-cursor") };
-  });
+  const api = (path: string) =>
+    withApp(async ({ app }) => {
+      const response = await app.request(path);
+      expect(response.status).toBe(200);
+      return { body: await response.text(), cursor: response.headers.get("x-next-cursor") };
+    });
 
   const run = (...rest: string[]) => {
     const p = Bun.spawnSync(["bun", main, "report", ...rest, ...args], { env: { ...process.env, REGSTAT_PG_CONN_STR: "" } });

@@ -58,11 +58,13 @@ describe("regstat report", () => {
     await db.close();
     const dirty = check();
     expect(dirty.code).toBe(1);
-    expect(dirty.out).toBe([
-      `blob_refs digest=sha256:${"b".repeat(64)}: repositories 7, expected 0`,
-      "registry_totals: blob_bytes 4322, expected 4321; deduplicated_bytes 4322, expected 4321",
-      "",
-    ].join("\n"));
+    expect(dirty.out).toBe(
+      [
+        `blob_refs digest=sha256:${"b".repeat(64)}: repositories 7, expected 0`,
+        "registry_totals: blob_bytes 4322, expected 4321; deduplicated_bytes 4322, expected 4321",
+        "",
+      ].join("\n"),
+    );
     expect(dirty.err).toContain("2 difference(s)");
     expect(check().code).toBe(1);
   });
@@ -86,7 +88,7 @@ describe("regstat report", () => {
     expect(table.err).toBe(`totals: ${JSON.stringify({ reclaimable_bytes: 0, tags: 0, manifests: 0, kept_tags: 0 })}\n`);
     const script = run("cleanup", "--keep_last", "2", "--registry", "registry.example.com", "--format", "script");
     expect(script.code).toBe(0);
-    expect(script.out).toStartWith("#!/bin/sh\n# regstat cleanup plan for \"registry.example.com\"");
+    expect(script.out).toStartWith('#!/bin/sh\n# regstat cleanup plan for "registry.example.com"');
     expect(script.out).toContain('REGISTRY_URL="${REGISTRY_URL:-https://registry.example.com}"');
     expect(run("images", "--format", "script").err).toContain("--format: must be json, csv, table");
   });

@@ -25,23 +25,31 @@ test("each answer and the catalogue say since when each registry is watched; the
   await send(push("i1", "2026-03-01T10:00:00Z"), push("i1", "2026-03-01T11:00:00Z"));
   await send(push("o1", "2026-04-01T00:00:00Z", "other.test:5000"));
   const first = { registry: HOST, first_event: "2026-03-01T10:00:00.000Z", last_sync: null, restarts: 0, events_lost_since_sync: false };
-  expect((await get("/reports/images")).coverage).toMatchObject([{ registry: "other.test:5000", first_event: "2026-04-01T00:00:00.000Z" }, first]);
+  expect((await get("/reports/images")).coverage).toMatchObject([
+    { registry: "other.test:5000", first_event: "2026-04-01T00:00:00.000Z" },
+    first,
+  ]);
   expect((await get("/reports")).coverage).toEqual((await get("/reports/images")).coverage);
 
   await synced("2026-03-02T00:00:00Z");
   await send(push("i2", "2026-03-05T00:00:00Z"));
   const restarted = await get(`/reports/coverage?registry=${HOST}`);
-  expect(restarted.rows).toEqual([{
-    registry: HOST,
-    first_event: "2026-03-01T10:00:00.000Z",
-    last_sync: "2026-03-02T00:00:00.000Z",
-    last_sync_errors: 0,
-    restarts: 1,
-    last_restart: "2026-03-05T00:00:00.000Z",
-    events_lost_since_sync: true,
-  }]);
+  expect(restarted.rows).toEqual([
+    {
+      registry: HOST,
+      first_event: "2026-03-01T10:00:00.000Z",
+      last_sync: "2026-03-02T00:00:00.000Z",
+      last_sync_errors: 0,
+      restarts: 1,
+      last_restart: "2026-03-05T00:00:00.000Z",
+      events_lost_since_sync: true,
+    },
+  ]);
   await synced("2026-03-06T00:00:00Z");
-  expect((await get(`/reports/coverage?registry=${HOST}`)).rows[0]).toMatchObject({ last_sync: "2026-03-06T00:00:00.000Z", events_lost_since_sync: false });
+  expect((await get(`/reports/coverage?registry=${HOST}`)).rows[0]).toMatchObject({
+    last_sync: "2026-03-06T00:00:00.000Z",
+    events_lost_since_sync: false,
+  });
   expect((await get("/reports/blobs")).coverage[1]).toMatchObject({ registry: HOST, last_sync: "2026-03-06T00:00:00.000Z" });
 });
 
@@ -50,5 +58,9 @@ test("a registry restarted but never synced has lost events; one only synced is 
   await synced("2026-05-03T00:00:00Z", "synced-only.test:5000");
   const rows = (await get("/reports/coverage")).rows as any[];
   expect(rows.find((r) => r.registry === "never.test:5000")).toMatchObject({ restarts: 1, last_sync: null, events_lost_since_sync: true });
-  expect(rows.find((r) => r.registry === "synced-only.test:5000")).toMatchObject({ first_event: null, last_sync: "2026-05-03T00:00:00.000Z", restarts: 0 });
+  expect(rows.find((r) => r.registry === "synced-only.test:5000")).toMatchObject({
+    first_event: null,
+    last_sync: "2026-05-03T00:00:00.000Z",
+    restarts: 0,
+  });
 });

@@ -3,7 +3,7 @@ import type { Db } from "../../src/db/db.ts";
 import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
 import { deleteDigest, digestOf, pushBlob } from "../support/events.ts";
-import { daysAgo, deliver, report, type App } from "./support.ts";
+import { type App, daysAgo, deliver, report } from "./support.ts";
 
 // `deletions?since=` with the values it takes: a duration before now, a date, a time; "at or after".
 describe("deletions since a time", () => {
@@ -15,14 +15,16 @@ describe("deletions since a time", () => {
     app = testApp(db);
     for (const [name, at] of Object.entries(times)) {
       const digest = digestOf(`since-${name}`);
-      await deliver(app, pushBlob({ repository: `since/${name}`, digest, timestamp: daysAgo(20) }),
-        deleteDigest({ repository: `since/${name}`, digest, timestamp: at }));
+      await deliver(
+        app,
+        pushBlob({ repository: `since/${name}`, digest, timestamp: daysAgo(20) }),
+        deleteDigest({ repository: `since/${name}`, digest, timestamp: at }),
+      );
     }
   });
   afterAll(() => db.close());
 
-  const since = async (value: string) =>
-    (await report(app, "deletions", { since: value })).rows.map((r: any) => r.repository);
+  const since = async (value: string) => (await report(app, "deletions", { since: value })).rows.map((r: any) => r.repository);
 
   test("a duration before now: 7d, 3h, 30d", async () => {
     expect(await since("7d")).toEqual(["since/recent", "since/mid"]);

@@ -4,7 +4,7 @@ import { testApp } from "../support/app.ts";
 import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
 import { allFixtures, type Captured } from "../support/fixtures.ts";
-import { report, type App } from "./support.ts";
+import { type App, report } from "./support.ts";
 
 // The real registry's history (../shared/fixtures), replayed through the webhook.
 const REG = "127.0.0.1:5055";
@@ -56,14 +56,13 @@ describe("reports on the captured registry history", () => {
 
   test("missing-blobs: other/app lost the layer its image needs; nothing else is missing", async () => {
     const answer = await report(app, "missing-blobs");
-    expect(answer.rows.map((r: any) => [r.repository, r.digest, r.blob, r.reason])).toEqual([
-      ["other/app", A392, LAYER, "deleted"],
-    ]);
+    expect(answer.rows.map((r: any) => [r.repository, r.digest, r.blob, r.reason])).toEqual([["other/app", A392, LAYER, "deleted"]]);
   });
 
   test("deletions: the manifest, the tag the registry deleted with it, and the layer, newest first", async () => {
     const answer = await report(app, "deletions");
-    const deletes = events.filter((e) => e.action === "delete")
+    const deletes = events
+      .filter((e) => e.action === "delete")
       .sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : a.id < b.id ? 1 : -1));
     expect(answer.rows.map((r: any) => [r.event_id, r.repository, r.digest ?? r.tag])).toEqual(
       deletes.map((e) => [e.id, e.target.repository, e.target.digest ?? e.target.tag]),
@@ -85,7 +84,10 @@ describe("reports on the captured registry history", () => {
     await expectActivity({ days: ageInDays, limit: 1000, registry: REG }, () => true);
     await expectActivity({ days: ageInDays, limit: 1000, registry: "elsewhere:5000" }, () => false);
     await expectActivity({ days: ageInDays, limit: 1000, repository: "demo/" }, (e) => e.target.repository.startsWith("demo/"));
-    await expectActivity({ days: ageInDays, limit: 1000, registry: REG, repository: "other/app" }, (e) => e.target.repository === "other/app");
+    await expectActivity(
+      { days: ageInDays, limit: 1000, registry: REG, repository: "other/app" },
+      (e) => e.target.repository === "other/app",
+    );
   });
 
   test("registries: since when regstat watches the registry, and what it holds now", async () => {

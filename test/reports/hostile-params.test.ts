@@ -5,7 +5,7 @@ import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
 import { deleteDigest, digestOf, image, pullManifest } from "../support/events.ts";
 import { prng } from "../support/prng.ts";
-import { daysAgo, deliver, report, type App } from "./support.ts";
+import { type App, daysAgo, deliver, report } from "./support.ts";
 
 // Every parameter of every report, given random and hostile text: each answer is 200 or 400, never 5xx.
 const seed = Number(process.env.REGSTAT_FUZZ_SEED ?? 12);
@@ -19,8 +19,12 @@ beforeAll(async () => {
   app = testApp(db);
   for (const n of [1, 2, 3]) {
     const img = image(`h${n}`, { repository: `team/app${n}`, tag: `v${n}` });
-    await deliver(app, ...img.blobPushes.map((e) => ({ ...e, timestamp: daysAgo(n) })), img.push({ timestamp: daysAgo(n) }),
-      pullManifest({ repository: `team/app${n}`, digest: img.digest, tag: `v${n}`, timestamp: daysAgo(0, n) }));
+    await deliver(
+      app,
+      ...img.blobPushes.map((e) => ({ ...e, timestamp: daysAgo(n) })),
+      img.push({ timestamp: daysAgo(n) }),
+      pullManifest({ repository: `team/app${n}`, digest: img.digest, tag: `v${n}`, timestamp: daysAgo(0, n) }),
+    );
   }
   await deliver(app, deleteDigest({ repository: "team/app1", digest: digestOf("never seen") }));
   // A real cursor of each list report: the mutations below start from it.
@@ -37,19 +41,86 @@ beforeAll(async () => {
 afterAll(() => db.close());
 
 const hostile = [
-  "", " ", "0", "-1", "1e309", "NaN", "Infinity", "9".repeat(400), "0x10", "1.5", "-0", "+1",
-  "1000000000d", "999999999999d", "36501d", "36500d", "1e3d", "0.0000001ms", "99999999999999999999ms", "1h1m",
-  "\u0000", "a\u0000b", "\ud800", "\udfff", "\ufffe", "💥", "a".repeat(256), "a".repeat(5000),
-  "'; drop table regstat.events; --", "%00", "%", "\\", "\"", "$1", "null", "true", "false", "[]", "{}",
-  "0000-01-01", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-15:00", "2026-02-30", "2026-13-01",
-  "2026-01-01T25:00:00Z", "2026-01-01T00:00:00+99:00", "275760-09-13", "-271821-04-20", "infinity", "-infinity",
-  "epoch", "now", "today", "allballs",
+  "",
+  " ",
+  "0",
+  "-1",
+  "1e309",
+  "NaN",
+  "Infinity",
+  "9".repeat(400),
+  "0x10",
+  "1.5",
+  "-0",
+  "+1",
+  "1000000000d",
+  "999999999999d",
+  "36501d",
+  "36500d",
+  "1e3d",
+  "0.0000001ms",
+  "99999999999999999999ms",
+  "1h1m",
+  "\u0000",
+  "a\u0000b",
+  "\ud800",
+  "\udfff",
+  "\ufffe",
+  "💥",
+  "a".repeat(256),
+  "a".repeat(5000),
+  "'; drop table regstat.events; --",
+  "%00",
+  "%",
+  "\\",
+  '"',
+  "$1",
+  "null",
+  "true",
+  "false",
+  "[]",
+  "{}",
+  "0000-01-01",
+  "0001-01-01T00:00:00+01:00",
+  "9999-12-31T23:59:59-15:00",
+  "2026-02-30",
+  "2026-13-01",
+  "2026-01-01T25:00:00Z",
+  "2026-01-01T00:00:00+99:00",
+  "275760-09-13",
+  "-271821-04-20",
+  "infinity",
+  "-infinity",
+  "epoch",
+  "now",
+  "today",
+  "allballs",
 ];
 
 const keyParts: unknown[] = [
-  "", "\u0000", "\ud800", "x".repeat(2000), "-infinity", "infinity", "0000-01-01", "2026-02-30T00:00:00+00:00",
-  "2026-01-01T00:00:00+00:00", "2026-01-01 00:00:00.123456+00", "not a time", 0, -1, 1.5, 1e308, -1e308,
-  Number.MAX_SAFE_INTEGER, 2 ** 63, null, true, [], {}, ["nested"],
+  "",
+  "\u0000",
+  "\ud800",
+  "x".repeat(2000),
+  "-infinity",
+  "infinity",
+  "0000-01-01",
+  "2026-02-30T00:00:00+00:00",
+  "2026-01-01T00:00:00+00:00",
+  "2026-01-01 00:00:00.123456+00",
+  "not a time",
+  0,
+  -1,
+  1.5,
+  1e308,
+  -1e308,
+  Number.MAX_SAFE_INTEGER,
+  2 ** 63,
+  null,
+  true,
+  [],
+  {},
+  ["nested"],
 ];
 
 function randomText(random: () => number): string {
@@ -57,10 +128,14 @@ function randomText(random: () => number): string {
   let text = "";
   for (let i = 0; i < length; i++) {
     const pick = random();
-    text += pick < 0.6 ? String.fromCharCode(32 + Math.floor(random() * 95))
-      : pick < 0.8 ? String.fromCharCode(Math.floor(random() * 0x10000))
-      : pick < 0.9 ? "0123456789dhms"[Math.floor(random() * 14)]
-      : String.fromCharCode(Math.floor(random() * 32));
+    text +=
+      pick < 0.6
+        ? String.fromCharCode(32 + Math.floor(random() * 95))
+        : pick < 0.8
+          ? String.fromCharCode(Math.floor(random() * 0x10000))
+          : pick < 0.9
+            ? "0123456789dhms"[Math.floor(random() * 14)]
+            : String.fromCharCode(Math.floor(random() * 32));
   }
   return text;
 }
@@ -87,8 +162,8 @@ test("thousands of random and hostile values for every parameter of every report
   for (const r of describeReports()) {
     for (const parameter of [...r.parameters.map((p) => p.name), "format"]) {
       for (let i = 0; i < CASES_PER_PARAMETER; i++) {
-        const value = parameter === "cursor" && random() < 0.6 ? mutatedCursor(random, r.name)
-          : i < hostile.length ? hostile[i]! : randomText(random);
+        const value =
+          parameter === "cursor" && random() < 0.6 ? mutatedCursor(random, r.name) : i < hostile.length ? hostile[i]! : randomText(random);
         const query = new URLSearchParams({ [parameter]: value });
         // The report's required parameter, so that the one under test is what is checked.
         if (r.name === "older-than" && parameter !== "days") query.set("days", "0");

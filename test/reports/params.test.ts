@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
-import { pullManifest, image } from "../support/events.ts";
-import { daysAgo, deliver, report, type App } from "./support.ts";
+import { image, pullManifest } from "../support/events.ts";
+import { type App, daysAgo, deliver, report } from "./support.ts";
 
 describe("report parameters, formats and the catalogue", () => {
   let db: Db;
@@ -12,8 +12,12 @@ describe("report parameters, formats and the catalogue", () => {
     db = await freshDb();
     app = testApp(db);
     const img = image("p", { repository: "team/app", tag: "v1" });
-    await deliver(app, ...img.blobPushes.map((e) => ({ ...e, timestamp: daysAgo(3) })), img.push({ timestamp: daysAgo(3) }),
-      pullManifest({ repository: "team/app", digest: img.digest, tag: "v1", timestamp: daysAgo(1) }));
+    await deliver(
+      app,
+      ...img.blobPushes.map((e) => ({ ...e, timestamp: daysAgo(3) })),
+      img.push({ timestamp: daysAgo(3) }),
+      pullManifest({ repository: "team/app", digest: img.digest, tag: "v1", timestamp: daysAgo(1) }),
+    );
   });
   afterAll(() => db.close());
 
@@ -25,9 +29,15 @@ describe("report parameters, formats and the catalogue", () => {
 
   test("bad values get a 400 naming the parameter and what it allows", async () => {
     for (const [query, parameter] of [
-      ["older-than?days=-3", "days"], ["older-than?days=abc", "days"], ["images?limit=100000", "limit"],
-      ["images?limit=0", "limit"], ["orphaned-blobs?grace=soon", "grace"], ["deletions?since=yesterday", "since"],
-      ["images?cursor=bm9wZQ", "cursor"], ["images?format=xml", "format"], ["older-than", "days"],
+      ["older-than?days=-3", "days"],
+      ["older-than?days=abc", "days"],
+      ["images?limit=100000", "limit"],
+      ["images?limit=0", "limit"],
+      ["orphaned-blobs?grace=soon", "grace"],
+      ["deletions?since=yesterday", "since"],
+      ["images?cursor=bm9wZQ", "cursor"],
+      ["images?format=xml", "format"],
+      ["older-than", "days"],
       ["not-pulled?days=1&months=1", "days"],
     ] as const) {
       const e = await error(`/reports/${query}`, 400);
@@ -41,7 +51,10 @@ describe("report parameters, formats and the catalogue", () => {
 
   test("an unknown parameter is a 400 listing the report's parameters; an unknown report a 404 listing the reports", async () => {
     const e = await error("/reports/images?days=3", 400);
-    expect(e).toMatchObject({ code: "unknown_parameter", details: { parameter: "days", allowed: ["registry", "repository", "limit", "cursor"] } });
+    expect(e).toMatchObject({
+      code: "unknown_parameter",
+      details: { parameter: "days", allowed: ["registry", "repository", "limit", "cursor"] },
+    });
     const nf = await error("/reports/nonsense", 404);
     expect(nf.code).toBe("unknown_report");
     expect(nf.details.allowed).toContain("orphaned-blobs");
@@ -54,12 +67,33 @@ describe("report parameters, formats and the catalogue", () => {
     const response = await app.app.request("/reports");
     const { reports } = (await response.json()) as any;
     expect(reports.map((r: any) => r.name)).toEqual([
-      "images", "blobs", "older-than", "not-pulled", "orphaned-blobs", "missing-blobs", "most-tagged",
-      "repositories", "largest-repositories", "registries", "storage", "storage-history", "repository-history", "activity", "deletions",
-      "cleanup", "cleanup-repositories", "gc-hazards", "coverage",
+      "images",
+      "blobs",
+      "older-than",
+      "not-pulled",
+      "orphaned-blobs",
+      "missing-blobs",
+      "most-tagged",
+      "repositories",
+      "largest-repositories",
+      "registries",
+      "storage",
+      "storage-history",
+      "repository-history",
+      "activity",
+      "deletions",
+      "cleanup",
+      "cleanup-repositories",
+      "gc-hazards",
+      "coverage",
     ]);
-    expect(reports.find((r: any) => r.name === "older-than").parameters.map((p: any) => p.name))
-      .toEqual(["days", "registry", "repository", "limit", "cursor"]);
+    expect(reports.find((r: any) => r.name === "older-than").parameters.map((p: any) => p.name)).toEqual([
+      "days",
+      "registry",
+      "repository",
+      "limit",
+      "cursor",
+    ]);
   });
 
   test("csv: a header of the report's columns, one line a row, times ISO 8601 UTC", async () => {
@@ -68,7 +102,9 @@ describe("report parameters, formats and the catalogue", () => {
     const lines = (await response.text()).trimEnd().split("\r\n");
     expect(lines[0]).toBe("registry,repository,tag,digest,media_type,size,pushed,pulled,pull_count");
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/^registry\.test:5000,team\/app,v1,sha256:[0-9a-f]{64},application\/vnd\.oci\.image\.manifest\.v1\+json,2345,\d{4}-\d\d-\d\dT[\d:.]+Z,\d{4}-\d\d-\d\dT[\d:.]+Z,1$/);
+    expect(lines[1]).toMatch(
+      /^registry\.test:5000,team\/app,v1,sha256:[0-9a-f]{64},application\/vnd\.oci\.image\.manifest\.v1\+json,2345,\d{4}-\d\d-\d\dT[\d:.]+Z,\d{4}-\d\d-\d\dT[\d:.]+Z,1$/,
+    );
   });
 
   test("activity: the counts kept as events are stored outlive the pruned event log", async () => {

@@ -1,12 +1,22 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { expectConsistent } from "../support/check.ts";
 import type { Db } from "../../src/db/db.ts";
 import { testApp } from "../support/app.ts";
+import { expectConsistent } from "../support/check.ts";
 import { freshDb } from "../support/db.ts";
 import {
-  deleteDigest, digestOf, HOST, image, mountBlob, OCI_INDEX, OCI_MANIFEST, pullManifest, pushBlob, pushManifest, ref,
+  deleteDigest,
+  digestOf,
+  HOST,
+  image,
+  mountBlob,
+  OCI_INDEX,
+  OCI_MANIFEST,
+  pullManifest,
+  pushBlob,
+  pushManifest,
+  ref,
 } from "../support/events.ts";
-import { daysAgo, deliver, report, type App } from "./support.ts";
+import { type App, daysAgo, deliver, report } from "./support.ts";
 
 // A registry built from generated events, each shape's answer known by construction. Sizes (the factories'
 // defaults): every blob pushed is 1000 bytes, every image manifest 345.
@@ -41,7 +51,13 @@ describe("reports on generated scenarios", () => {
       copied.push({ timestamp: daysAgo(30) }),
       mountBlob({ repository: "team/copy", digest: copied.config, from: "team/lib", timestamp: daysAgo(30) }),
       mountBlob({ repository: "team/copy", digest: copied.layers[0]!, from: "team/lib", timestamp: daysAgo(30) }),
-      pushManifest({ repository: "team/copy", digest: copied.digest, tag: "stable", references: copied.references, timestamp: daysAgo(30) }),
+      pushManifest({
+        repository: "team/copy",
+        digest: copied.digest,
+        tag: "stable",
+        references: copied.references,
+        timestamp: daysAgo(30),
+      }),
       deleteDigest({ repository: "team/copy", digest: copied.digest, timestamp: daysAgo(29) }),
       // a pulled image (a HEAD does not count) and a never-pulled one
       pullManifest({ repository: "team/lib", digest: copied.digest, tag: "stable", timestamp: daysAgo(2) }),
@@ -53,7 +69,12 @@ describe("reports on generated scenarios", () => {
       amd64.push({ tag: undefined, timestamp: daysAgo(10) }),
       arm64.push({ tag: undefined, timestamp: daysAgo(10) }),
       pushManifest({
-        repository: "team/multi", digest: INDEX, mediaType: OCI_INDEX, size: 500, tag: "latest", timestamp: daysAgo(10),
+        repository: "team/multi",
+        digest: INDEX,
+        mediaType: OCI_INDEX,
+        size: 500,
+        tag: "latest",
+        timestamp: daysAgo(10),
         references: [ref(OCI_MANIFEST, amd64.digest, 345), ref(OCI_MANIFEST, arm64.digest, 345)],
       }),
       // blobs no manifest references: one pushed long ago, one a moment ago (a push in flight)
@@ -103,8 +124,12 @@ describe("reports on generated scenarios", () => {
 
   test("older-than and not-pulled: ages from the push, and from the last GET pull", async () => {
     expect((await report(app, "older-than", { days: 35 })).rows.map((r: any) => r.tag)).toEqual(["v1"]);
-    expect((await report(app, "older-than", { days: 0 })).rows.map((r: any) => r.repository))
-      .toEqual(["team/app", "team/lib", "team/idle", "team/multi"]);
+    expect((await report(app, "older-than", { days: 0 })).rows.map((r: any) => r.repository)).toEqual([
+      "team/app",
+      "team/lib",
+      "team/idle",
+      "team/multi",
+    ]);
     // team/lib was pulled 2 days ago (its HEAD a day ago is not a pull); the others never
     const idle5 = await report(app, "not-pulled", { days: 5 });
     expect(idle5.rows.map((r: any) => r.repository)).toEqual(["team/app", "team/idle", "team/multi"]);
@@ -148,7 +173,7 @@ describe("reports on generated scenarios", () => {
       // six image manifests (the deleted copy is still in team/lib) and the index
       deduplicated_bytes: blobs.bytes + 6 * M + 500,
       // team/app:v1, team/idle, team/lib, team/multi (the shared layer once within the index)
-      summed_bytes: (M + 3 * B) + (M + 2 * B) + (M + 2 * B) + (500 + 2 * M + 5 * B),
+      summed_bytes: M + 3 * B + (M + 2 * B) + (M + 2 * B) + (500 + 2 * M + 5 * B),
       orphaned_bytes: 7000,
       // the old image: its manifest, config and own layer (the shared layer is used by tagged images)
       untagged_bytes: M + 2 * B,

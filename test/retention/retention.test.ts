@@ -37,7 +37,9 @@ async function expectedCounts(until: Date) {
 }
 
 async function activity() {
-  const rows = await db.query<Row & { day: string | Date }>("select day::text as day, registry, repository, action, count from regstat.activity_daily");
+  const rows = await db.query<Row & { day: string | Date }>(
+    "select day::text as day, registry, repository, action, count from regstat.activity_daily",
+  );
   return new Map(rows.map((r) => [key({ ...r, day: String(r.day) }), r.count]));
 }
 
@@ -100,8 +102,13 @@ describe("retention", () => {
     expect((await activity()).get("2026-05-15 registry.test:5000 keep/app head")).toBe(3);
 
     // The per-registry counts are the per-repository ones added up.
-    const perRegistry = await db.query("select day::text as day, registry, action, count from regstat.activity_daily_registry order by 1, 2, 3");
-    const summed = await db.query("select day::text as day, registry, action, sum(count)::bigint as count from regstat.activity_daily group by 1, 2, 3 order by 1, 2, 3");
+    const perRegistry = await db.query(
+      "select day::text as day, registry, action, count from regstat.activity_daily_registry order by 1, 2, 3",
+    );
+    const summed = await db.query(
+      "select day::text as day, registry, action, sum(count)::bigint as count from regstat.activity_daily group by 1, 2, 3 order by 1, " +
+        "2, 3",
+    );
     expect(perRegistry).toEqual(summed);
   });
 
@@ -135,63 +142,78 @@ describe("retention", () => {
     expect(lines.map((l) => JSON.parse(l).msg)).toContain("pruned expired rows");
   });
 
-  test("fetch jobs finished (done or failed) more than 7 days ago are pruned, in batches, whatever the retention; pending ones never", async () => {
-    const jobs: [string, string, string][] = [
-      ["fj-done-old", "done", "2026-06-08T11:59:59Z"],
-      ["fj-failed-old", "failed", "2026-06-01T00:00:00Z"],
-      ["fj-done-old-2", "done", "2026-05-01T00:00:00Z"],
-      ["fj-done-recent", "done", "2026-06-08T12:00:01Z"],
-      ["fj-failed-recent", "failed", "2026-06-14T00:00:00Z"],
-      ["fj-pending-ancient", "pending", "2020-01-01T00:00:00Z"],
-    ];
-    for (const [digest, state, updated] of jobs) {
-      await db.query("insert into regstat.fetch_jobs (digest, registry, repository, state, updated) values ($1, 'r', 'q', $2, $3)", [digest, state, updated]);
-    }
-    const left = async () => (await db.query<{ digest: string }>("select digest from regstat.fetch_jobs where digest like 'fj-%' order by digest")).map((r) => r.digest);
-    // Retention 0 keeps events and dead letters forever, not the fetch queue's bookkeeping.
-    const result = await pruneExpired(db, { retentionMs: 0, now: NOW, batchSize: 2 });
-    expect(result).toEqual({ events: 0, deadLetters: 0, fetchJobs: 3 });
-    expect(await left()).toEqual(["fj-done-recent", "fj-failed-recent", "fj-pending-ancient"]);
-    expect((await pruneExpired(db, { retentionMs: RETENTION, now: NOW })).fetchJobs).toBe(0);
-    // The background pass does it too (at the real time, so the recent failure is made recent now), and counts it.
-    await db.query("update regstat.fetch_jobs set updated = now() where digest = 'fj-failed-recent'");
-    const metrics = createMetrics();
-    await startRetention({ db, retentionMs: 0, log: createLogger({ sink: () => {} }), metrics }).stop();
-    expect(metrics.pruned.get({ table: "fetch_jobs" })).toBe(1);
-    expect(await left()).toEqual(["fj-failed-recent", "fj-pending-ancient"]);
-    await db.query("delete from regstat.fetch_jobs where digest like 'fj-%'");
-  });
+  test(
+    "fetch jobs finished (done or failed) more than 7 days ago are pruned, in batches, whatever the retention; pending ones " + "never",
+    async () => {
+      const jobs: [string, string, string][] = [
+        ["fj-done-old", "done", "2026-06-08T11:59:59Z"],
+        ["fj-failed-old", "failed", "2026-06-01T00:00:00Z"],
+        ["fj-done-old-2", "done", "2026-05-01T00:00:00Z"],
+        ["fj-done-recent", "done", "2026-06-08T12:00:01Z"],
+        ["fj-failed-recent", "failed", "2026-06-14T00:00:00Z"],
+        ["fj-pending-ancient", "pending", "2020-01-01T00:00:00Z"],
+      ];
+      for (const [digest, state, updated] of jobs) {
+        await db.query("insert into regstat.fetch_jobs (digest, registry, repository, state, updated) values ($1, 'r', 'q', $2, $3)", [
+          digest,
+          state,
+          updated,
+        ]);
+      }
+      const left = async () =>
+        (await db.query<{ digest: string }>("select digest from regstat.fetch_jobs where digest like 'fj-%' order by digest")).map(
+          (r) => r.digest,
+        );
+      // Retention 0 keeps events and dead letters forever, not the fetch queue's bookkeeping.
+      const result = await pruneExpired(db, { retentionMs: 0, now: NOW, batchSize: 2 });
+      expect(result).toEqual({ events: 0, deadLetters: 0, fetchJobs: 3 });
+      expect(await left()).toEqual(["fj-done-recent", "fj-failed-recent", "fj-pending-ancient"]);
+      expect((await pruneExpired(db, { retentionMs: RETENTION, now: NOW })).fetchJobs).toBe(0);
+      // The background pass does it too (at the real time, so the recent failure is made recent now), and counts it.
+      await db.query("update regstat.fetch_jobs set updated = now() where digest = 'fj-failed-recent'");
+      const metrics = createMetrics();
+      await startRetention({ db, retentionMs: 0, log: createLogger({ sink: () => {} }), metrics }).stop();
+      expect(metrics.pruned.get({ table: "fetch_jobs" })).toBe(1);
+      expect(await left()).toEqual(["fj-failed-recent", "fj-pending-ancient"]);
+      await db.query("delete from regstat.fetch_jobs where digest like 'fj-%'");
+    },
+  );
 
-  test("an event dated more than 5 minutes after its receipt is stored at its receipt time, its own time kept, and pruned like any other", async () => {
-    const metrics = createMetrics();
-    const { post } = testApp(db, { deps: { metrics } });
-    const repo = "future/app";
-    const img = image("future", { repository: repo, tag: "v1" });
-    const forged = pullManifest({ repository: repo, digest: img.digest, tag: "v1", timestamp: "2999-01-01T00:00:00Z" });
-    const skewed = new Date(Date.now() + 4 * 60_000).toISOString(); // within the 5 minutes a clock may drift
-    const drifting = pullManifest({ repository: repo, digest: img.digest, timestamp: skewed });
-    expect((await post(envelope(...img.blobPushes, img.push({ timestamp: "2026-01-01T00:00:00Z" })))).status).toBe(200);
-    const before = Date.now();
-    expect((await post(envelope(forged, drifting))).status).toBe(200);
-    const after = Date.now();
-    const stored = await db.query<{ id: string; ts: Date; clamped_from: Date | null }>(
-      "select id, ts, clamped_from from regstat.events where id in ($1, $2)", [forged.id, drifting.id]);
-    const byId = new Map(stored.map((e) => [e.id, e]));
-    const clamped = byId.get(forged.id)!;
-    expect(clamped.clamped_from!.toISOString()).toBe("2999-01-01T00:00:00.000Z");
-    expect(clamped.ts.getTime()).toBeGreaterThanOrEqual(before);
-    expect(clamped.ts.getTime()).toBeLessThanOrEqual(after);
-    expect(byId.get(drifting.id)).toMatchObject({ ts: new Date(skewed), clamped_from: null });
-    expect(metrics.clockAhead.get()).toBe(1);
-    // The state goes by the receipt time too: the tag was pulled now, not in 2999.
-    const [tag] = await db.query<{ pulled: Date }>("select pulled from regstat.tags where repository = $1 and tag = 'v1'", [repo]);
-    expect(tag!.pulled.getTime()).toBeLessThanOrEqual(Date.parse(skewed));
-    expect(tag!.pulled.getTime()).toBeGreaterThanOrEqual(before);
-    // Retention prunes it once its receipt day has expired (the drifting one a day later at most).
-    const pruned = await pruneExpired(db, { retentionMs: RETENTION, now: after + RETENTION + 2 * DAY });
-    expect(pruned.events).toBeGreaterThanOrEqual(2);
-    expect(await count(`select count(*)::int as n from regstat.events where repository = '${repo}'`)).toBe(0);
-  });
+  test(
+    "an event dated more than 5 minutes after its receipt is stored at its receipt time, its own time kept, and pruned like any " + "other",
+    async () => {
+      const metrics = createMetrics();
+      const { post } = testApp(db, { deps: { metrics } });
+      const repo = "future/app";
+      const img = image("future", { repository: repo, tag: "v1" });
+      const forged = pullManifest({ repository: repo, digest: img.digest, tag: "v1", timestamp: "2999-01-01T00:00:00Z" });
+      const skewed = new Date(Date.now() + 4 * 60_000).toISOString(); // within the 5 minutes a clock may drift
+      const drifting = pullManifest({ repository: repo, digest: img.digest, timestamp: skewed });
+      expect((await post(envelope(...img.blobPushes, img.push({ timestamp: "2026-01-01T00:00:00Z" })))).status).toBe(200);
+      const before = Date.now();
+      expect((await post(envelope(forged, drifting))).status).toBe(200);
+      const after = Date.now();
+      const stored = await db.query<{ id: string; ts: Date; clamped_from: Date | null }>(
+        "select id, ts, clamped_from from regstat.events where id in ($1, $2)",
+        [forged.id, drifting.id],
+      );
+      const byId = new Map(stored.map((e) => [e.id, e]));
+      const clamped = byId.get(forged.id)!;
+      expect(clamped.clamped_from!.toISOString()).toBe("2999-01-01T00:00:00.000Z");
+      expect(clamped.ts.getTime()).toBeGreaterThanOrEqual(before);
+      expect(clamped.ts.getTime()).toBeLessThanOrEqual(after);
+      expect(byId.get(drifting.id)).toMatchObject({ ts: new Date(skewed), clamped_from: null });
+      expect(metrics.clockAhead.get()).toBe(1);
+      // The state goes by the receipt time too: the tag was pulled now, not in 2999.
+      const [tag] = await db.query<{ pulled: Date }>("select pulled from regstat.tags where repository = $1 and tag = 'v1'", [repo]);
+      expect(tag!.pulled.getTime()).toBeLessThanOrEqual(Date.parse(skewed));
+      expect(tag!.pulled.getTime()).toBeGreaterThanOrEqual(before);
+      // Retention prunes it once its receipt day has expired (the drifting one a day later at most).
+      const pruned = await pruneExpired(db, { retentionMs: RETENTION, now: after + RETENTION + 2 * DAY });
+      expect(pruned.events).toBeGreaterThanOrEqual(2);
+      expect(await count(`select count(*)::int as n from regstat.events where repository = '${repo}'`)).toBe(0);
+    },
+  );
 
   test("retention 0 keeps everything forever", async () => {
     // ancient events and dead letters of its own, so that the check holds when this test runs alone

@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { testApp } from "../support/app.ts";
 import { freshDb, migratedPostgres } from "../support/db.ts";
-import { holdTableLock } from "../support/locks.ts";
 import { digestOf, envelope, image, pushBlob } from "../support/events.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
+import { holdTableLock } from "../support/locks.ts";
 import { stalledDelivery } from "../support/stalled-sender.ts";
 
 setDefaultTimeout(120_000);
@@ -87,7 +87,10 @@ test("reports hammered from many clients: every webhook delivery still answers 2
     stop = true;
     await Promise.all(clients);
   }
-  console.log(`reports answered during the deliveries, by status: ${JSON.stringify(Object.fromEntries(statuses))}; slowest delivery ${slowest.toFixed(0)} ms (load ${require("node:os").loadavg()[0].toFixed(1)})`);
+  console.log(
+    `reports answered during the deliveries, by status: ${JSON.stringify(Object.fromEntries(statuses))}; slowest delivery ` +
+      `${slowest.toFixed(0)} ms (load ${require("node:os").loadavg()[0].toFixed(1)})`,
+  );
   expect(deliveries).toEqual(Array(20).fill(200));
   expect([...statuses.keys()].filter((s) => s !== 200 && s !== 503)).toEqual([]);
 });
@@ -99,25 +102,28 @@ describe("on PostgreSQL", () => {
   beforeAll(async () => (database = await migratedPostgres()));
   afterAll(() => database.close());
 
-  test("a report past --report-timeout answers 503; past 4 running and 16 waiting a moment, 503 busy; the webhook answers meanwhile", async () => {
-    const { url, deliver } = serve(["--report-timeout", "1s"], database.db);
-    const lock = await holdTableLock(database.url, "regstat.tags");
-    try {
-      const answers = Array.from({ length: 30 }, () =>
-        fetch(`${url}/reports/images`).then(async (r) => ({ status: r.status, body: (await r.json()) as any })),
-      );
-      // Webhook deliveries touch no tag: they are not behind the lock, nor behind the reports.
-      expect(await deliver("during the reports")).toMatchObject({ status: 200 });
-      const all = await Promise.all(answers);
-      const codes = all.map((a) => a.body.error?.code);
-      // 4 run into the timeout, 16 wait (each for a timeout at most, then busy), the other 10 are busy at once.
-      const [busy, late] = [codes.filter((c) => c === "busy").length, codes.filter((c) => c === "report_timeout").length];
-      expect(busy).toBeGreaterThanOrEqual(10);
-      expect(late).toBeGreaterThanOrEqual(4);
-      expect(busy + late).toBe(30);
-    } finally {
-      await lock.release();
-    }
-    expect((await fetch(`${url}/reports/images`)).status).toBe(200);
-  });
+  test(
+    "a report past --report-timeout answers 503; past 4 running and 16 waiting a moment, 503 busy; the webhook answers " + "meanwhile",
+    async () => {
+      const { url, deliver } = serve(["--report-timeout", "1s"], database.db);
+      const lock = await holdTableLock(database.url, "regstat.tags");
+      try {
+        const answers = Array.from({ length: 30 }, () =>
+          fetch(`${url}/reports/images`).then(async (r) => ({ status: r.status, body: (await r.json()) as any })),
+        );
+        // Webhook deliveries touch no tag: they are not behind the lock, nor behind the reports.
+        expect(await deliver("during the reports")).toMatchObject({ status: 200 });
+        const all = await Promise.all(answers);
+        const codes = all.map((a) => a.body.error?.code);
+        // 4 run into the timeout, 16 wait (each for a timeout at most, then busy), the other 10 are busy at once.
+        const [busy, late] = [codes.filter((c) => c === "busy").length, codes.filter((c) => c === "report_timeout").length];
+        expect(busy).toBeGreaterThanOrEqual(10);
+        expect(late).toBeGreaterThanOrEqual(4);
+        expect(busy + late).toBe(30);
+      } finally {
+        await lock.release();
+      }
+      expect((await fetch(`${url}/reports/images`)).status).toBe(200);
+    },
+  );
 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { afterAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,10 +10,10 @@ import { createRegistryContext } from "../../src/registry/context.ts";
 import { RegistryError } from "../../src/registry/errors.ts";
 import { defaultTuning, runFetchRound } from "../../src/registry/fetch-worker.ts";
 import { closedWarning } from "../../src/registry/policy.ts";
+import { fakeServer, manifestResponse, schema2 } from "../registry/fake-registry.ts";
 import { testApp } from "../support/app.ts";
 import { freshDb } from "../support/db.ts";
 import { envelope, pushManifest } from "../support/events.ts";
-import { fakeServer, manifestResponse, schema2 } from "../registry/fake-registry.ts";
 
 setDefaultTimeout(30_000);
 
@@ -57,7 +57,11 @@ const job = async () => (await db.query<{ state: string; last_error: string }>("
 
 describe("with no registry named (the default)", () => {
   test("no event makes regstat call anything, and start-up says what to set", async () => {
-    for (const url of [`${metadata.url}/latest/meta-data/iam`, `${attacker.url}/v2/demo/app/manifests/${image.digest}`, "file:///etc/passwd"]) {
+    for (const url of [
+      `${metadata.url}/latest/meta-data/iam`,
+      `${attacker.url}/v2/demo/app/manifests/${image.digest}`,
+      "file:///etc/passwd",
+    ]) {
       await db.exec("truncate regstat.fetch_jobs");
       await forged(url, attacker.host);
       const { round, lines } = await fetchWith({});
@@ -88,7 +92,11 @@ describe("with a registry named by --registry-url", () => {
   });
 
   test("a redirect to another host, or to another scheme, is not followed", async () => {
-    for (const location of [`${metadata.url}/latest/meta-data/`, `${attacker.url}/v2/demo/app/manifests/${image.digest}`, "file:///etc/passwd"]) {
+    for (const location of [
+      `${metadata.url}/latest/meta-data/`,
+      `${attacker.url}/v2/demo/app/manifests/${image.digest}`,
+      "file:///etc/passwd",
+    ]) {
       await db.exec("truncate regstat.fetch_jobs");
       answer = () => new Response(null, { status: 307, headers: { location } });
       await forged(`${registry.url}/v2/demo/app/manifests/${image.digest}`);
@@ -128,13 +136,26 @@ describe("clear text", () => {
     const realm = fakeServer(() => Response.json({ token: "t" }));
     const challenge = { scheme: "bearer", params: { realm: `${realm.url}/token`, service: "x" } };
     const credential = { username: "alice", password: PASSWORD };
-    const refused = await fetchToken({ registry: "https://registry.example.com", challenge, scope: undefined, credential, fetch, timeoutMs: 5_000 })
-      .catch((e: RegistryError) => e);
+    const refused = await fetchToken({
+      registry: "https://registry.example.com",
+      challenge,
+      scope: undefined,
+      credential,
+      fetch,
+      timeoutMs: 5_000,
+    }).catch((e: RegistryError) => e);
     expect(refused).toBeInstanceOf(RegistryError);
     expect((refused as RegistryError).kind).toBe("refused");
     expect(realm.requests).toEqual([]);
     // A registry the operator named over plain http may have its realm over http.
-    const token = await fetchToken({ registry: "http://registry.example.com", challenge, scope: undefined, credential, fetch, timeoutMs: 5_000 });
+    const token = await fetchToken({
+      registry: "http://registry.example.com",
+      challenge,
+      scope: undefined,
+      credential,
+      fetch,
+      timeoutMs: 5_000,
+    });
     expect(token.value).toBe("t");
   });
 });
@@ -142,7 +163,9 @@ describe("clear text", () => {
 describe("answers", () => {
   test("a token realm's answer is read up to 64 KiB, no further", async () => {
     const realm = fakeServer(() => new Response(`{"token":"${"x".repeat(1024 * 1024)}"}`));
-    const server = fakeServer(() => new Response(null, { status: 401, headers: { "www-authenticate": `Bearer realm="${realm.url}/token"` } }));
+    const server = fakeServer(
+      () => new Response(null, { status: 401, headers: { "www-authenticate": `Bearer realm="${realm.url}/token"` } }),
+    );
     const client = new RegistryClient({ baseUrl: server.url });
     const error = await client.getManifest("demo/app", image.digest).catch((e: RegistryError) => e);
     expect(error).toBeInstanceOf(RegistryError);
@@ -151,7 +174,10 @@ describe("answers", () => {
 
   test("a blob the registry serves from storage elsewhere exists, and the storage is not called", async () => {
     answer = () => new Response(null, { status: 307, headers: { location: `${attacker.url}/blob` } });
-    const context = await createRegistryContext({ registryUrl: [registry.url], dockerConfig: undefined, equivRegistries: undefined }, silentLogger);
+    const context = await createRegistryContext(
+      { registryUrl: [registry.url], dockerConfig: undefined, equivRegistries: undefined },
+      silentLogger,
+    );
     expect(await context.client(registry.url).hasBlob("demo/app", image.layer.digest)).toBe(true);
     expect(untouched()).toEqual([]);
   });

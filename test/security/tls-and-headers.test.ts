@@ -4,21 +4,49 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../src/config.ts";
 import { silentLogger } from "../../src/log.ts";
-import { startServer, type Running } from "../../src/server.ts";
+import { type Running, startServer } from "../../src/server.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "regstat-tls-"));
 let server: Running;
 
 beforeAll(async () => {
-  const made = Bun.spawnSync([
-    "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
-  ], { stderr: "pipe" });
+  const made = Bun.spawnSync(
+    [
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+    ],
+    { stderr: "pipe" },
+  );
   expect(made.exitCode).toBe(0);
-  const { config } = parseConfig([
-    "--host", "127.0.0.1", "--port", "0", "--data-dir", join(dir, "data"),
-    "--tls-cert", join(dir, "cert.pem"), "--tls-key", join(dir, "key.pem"),
-  ], {});
+  const { config } = parseConfig(
+    [
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--data-dir",
+      join(dir, "data"),
+      "--tls-cert",
+      join(dir, "cert.pem"),
+      "--tls-key",
+      join(dir, "key.pem"),
+    ],
+    {},
+  );
   server = await startServer(config, silentLogger);
 });
 afterAll(async () => {
@@ -32,7 +60,10 @@ test("--tls-cert and --tls-key serve HTTPS, verified against the certificate", a
   const res = await fetch(new URL("/readyz", server.url), { tls: { ca } });
   expect(res.status).toBe(200);
   // Plain HTTP on the same port gets no answer from regstat.
-  const plain = await fetch(`http://127.0.0.1:${server.url.port}/healthz`).then((r) => r.status, () => "refused");
+  const plain = await fetch(`http://127.0.0.1:${server.url.port}/healthz`).then(
+    (r) => r.status,
+    () => "refused",
+  );
   expect(plain).not.toBe(200);
 });
 

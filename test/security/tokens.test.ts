@@ -29,8 +29,7 @@ function appWith(args: string[], env: Record<string, string> = {}) {
       headers: { "content-type": EVENTS_V1, ...(authorization ? { authorization } : {}) },
       body: JSON.stringify(envelope(pushBlob({ repository: "auth/test", digest: digestOf(crypto.randomUUID()) }))),
     });
-  const get = (path: string, authorization?: string) =>
-    app.request(path, { headers: authorization ? { authorization } : {} });
+  const get = (path: string, authorization?: string) => app.request(path, { headers: authorization ? { authorization } : {} });
   return { app, post, get, lines };
 }
 
@@ -81,7 +80,10 @@ describe("webhook bearer tokens", () => {
   test("without tokens regstat runs open and says so at start-up", async () => {
     const { post, lines } = appWith([]);
     expect((await post()).status).toBe(200);
-    const warnings = lines.map((l) => JSON.parse(l)).filter((l) => l.level === "warn").map((l) => l.msg);
+    const warnings = lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.level === "warn")
+      .map((l) => l.msg);
     expect(warnings).toContain("the webhook is open: anyone who reaches it can record events (set --webhook-token)");
     expect(warnings).toContain("/reports and /metrics are open (set --reports-token)");
   });

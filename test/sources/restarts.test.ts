@@ -26,7 +26,8 @@ function regstat() {
   return { send, restarted, lines, metrics: async () => (await app.request("/metrics")).text() };
 }
 
-const recorded = () => db.query("select source_addr, instance_id, restart from regstat.registry_instances order by detected, source_addr, instance_id");
+const recorded = () =>
+  db.query("select source_addr, instance_id, restart from regstat.registry_instances order by detected, source_addr, instance_id");
 
 test("replicas interleave their instance ids without a restart; a new instance of one process is exactly one restart", async () => {
   const rs = regstat();

@@ -1,9 +1,9 @@
-import { createApp, type AppDeps } from "../../src/app.ts";
-import { parseConfig, type Config } from "../../src/config.ts";
+import { type AppDeps, createApp } from "../../src/app.ts";
+import { type Config, parseConfig } from "../../src/config.ts";
 import type { Db } from "../../src/db/db.ts";
 import { registryNames } from "../../src/equiv-registries.ts";
 import { Ingestor } from "../../src/ingest/ingestor.ts";
-import { silentLogger, type Logger } from "../../src/log.ts";
+import { type Logger, silentLogger } from "../../src/log.ts";
 import { EVENTS_V1 } from "./fixtures.ts";
 
 /**
@@ -11,7 +11,15 @@ import { EVENTS_V1 } from "./fixtures.ts";
  * 30 s unless a test sets it: on a loaded machine the default 450 ms answers 503 where a test means to
  * check what was stored (the 503 itself is tested with a database that does not answer).
  */
-export function testApp(db: Db, options: { args?: string[]; equiv?: Record<string, string[]>; log?: Logger; deps?: Partial<Pick<AppDeps, "metrics" | "onRegistryRestart">> } = {}) {
+export function testApp(
+  db: Db,
+  options: {
+    args?: string[];
+    equiv?: Record<string, string[]>;
+    log?: Logger;
+    deps?: Partial<Pick<AppDeps, "metrics" | "onRegistryRestart">>;
+  } = {},
+) {
   const args = options.args ?? [];
   const { config } = parseConfig(args.includes("--db-timeout") ? args : ["--db-timeout", "30s", ...args], {});
   const log = options.log ?? silentLogger;

@@ -20,7 +20,13 @@ export async function freshDb(options: { migrated?: boolean } = {}): Promise<Db>
   if (testPgUrl) {
     const { url, drop } = await freshPostgresDatabase(testPgUrl);
     const pg = openPostgres(url);
-    db = { ...pg, close: async () => { await pg.close(); await drop(); } };
+    db = {
+      ...pg,
+      close: async () => {
+        await pg.close();
+        await drop();
+      },
+    };
   } else {
     // Migrated: a copy of the built template, when there is a current one; not migrated: made by initdb.
     db = await openPglite(undefined, options.migrated === false ? { template: false } : {});

@@ -24,7 +24,9 @@ export async function allFixtures(folder: FixtureFolder = "distribution-2.8.2"):
 
 /** Every file of a folder, in order: for v3, 04 (untag by name) after the common history. */
 export async function folderFixtures(folder: FixtureFolder): Promise<Captured[]> {
-  const names = readdirSync(join(fixturesRoot, folder)).filter((f) => f.endsWith(".json")).sort();
+  const names = readdirSync(join(fixturesRoot, folder))
+    .filter((f) => f.endsWith(".json"))
+    .sort();
   return (await Promise.all(names.map((name) => fixture(name.replace(/\.json$/, ""), folder)))).flat();
 }
 

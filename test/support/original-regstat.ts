@@ -213,8 +213,14 @@ const image = ["digest", "pushed", "pulled"];
 const link = ["manifest_digest", "blob_digest"];
 const tag = ["name", "registry", "repository", "tag", "manifest_digest", "pushed", "pulled"];
 export const originalColumns: Record<string, string[]> = {
-  blobs: image, manifests: image, manifest_blob: link, tags: tag,
-  deleted_blobs: [...image, "deleted"], deleted_manifests: [...image, "deleted"], deleted_manifest_blob: link, deleted_tags: [...tag, "deleted"],
+  blobs: image,
+  manifests: image,
+  manifest_blob: link,
+  tags: tag,
+  deleted_blobs: [...image, "deleted"],
+  deleted_manifests: [...image, "deleted"],
+  deleted_manifest_blob: link,
+  deleted_tags: [...tag, "deleted"],
 };
 
 /** An image the registry holds and the original recorded: its manifest, config and layer digests. */
@@ -236,22 +242,36 @@ export function originalRows(registry: string, held: Held): string {
   const insert = (table: string, ...rows: (string | null)[][]) =>
     rows.map((r) => `INSERT INTO regstat.${table} VALUES (${r.map(q).join(", ")});`).join("\n");
   return [
-    insert("blobs",
+    insert(
+      "blobs",
       [held.config, "2019-03-01 10:00:01.250117", "2019-03-04 08:30:00.5"],
       [layer, "2019-03-01 10:00:00.901224", "2019-03-04 08:30:00.5"],
-      [gone.config, "2019-02-01 09:00:00.1", "2019-02-01 09:00:01"]),
+      [gone.config, "2019-02-01 09:00:00.1", "2019-02-01 09:00:01"],
+    ),
     insert("manifests", [held.digest, "2019-03-02 11:00:00", "2019-03-04 08:30:00.5"]),
     insert("manifest_blob", [held.digest, held.config], [held.digest, layer]),
-    insert("tags",
+    insert(
+      "tags",
       [`${registry}/legacy/app:v1`, registry, "legacy/app", "v1", held.digest, "2019-03-01 10:00:02.000431", "2019-03-04 08:30:00.5"],
-      [`${registry}/legacy/app`, registry, "legacy/app", "", held.digest, "2019-03-02 11:00:00", null]),
-    insert("deleted_blobs",
+      [`${registry}/legacy/app`, registry, "legacy/app", "", held.digest, "2019-03-02 11:00:00", null],
+    ),
+    insert(
+      "deleted_blobs",
       [gone.layer, "2019-02-01 09:00:00.2", "2019-02-01 09:00:01", "2019-02-21 08:00:00.5"],
-      [lostLayer, "2019-03-01 10:00:00.5", "2019-03-01 10:00:02.000431", "2019-03-05 07:00:00.125"]),
+      [lostLayer, "2019-03-01 10:00:00.5", "2019-03-01 10:00:02.000431", "2019-03-05 07:00:00.125"],
+    ),
     insert("deleted_manifests", [gone.digest, "2019-02-01 09:00:01", null, "2019-02-20 12:00:00.777"]),
     insert("deleted_manifest_blob", [gone.digest, gone.config], [gone.digest, gone.layer], [held.digest, lostLayer]),
-    insert("deleted_tags",
-      [`${registry}/legacy/app:v0`, registry, "legacy/app", "v0", gone.digest, "2019-02-01 09:00:01", null, "2019-02-20 12:00:00.777"]),
+    insert("deleted_tags", [
+      `${registry}/legacy/app:v0`,
+      registry,
+      "legacy/app",
+      "v0",
+      gone.digest,
+      "2019-02-01 09:00:01",
+      null,
+      "2019-02-20 12:00:00.777",
+    ]),
   ].join("\n");
 }
 

@@ -91,7 +91,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
   const port = freePort();
   const settings = { port, listen_addresses: "127.0.0.1", unix_socket_directories: dir, ...options.settings };
-  const serverOptions = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`).join(" ");
+  const serverOptions = Object.entries(settings)
+    .map(([name, value]) => `-c ${name}=${value}`)
+    .join(" ");
   const log = join(dir, "log");
   const pgCtl = (...args: string[]) => run([...as, join(bin, "pg_ctl"), "-D", data, "-w", "-t", "60", ...args]);
   const start = async () => {

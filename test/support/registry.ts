@@ -82,7 +82,9 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Real
     lines.push(`auth: { htpasswd: { realm: regstat-test, path: ${join(root, "htpasswd")} } }`);
   }
   if (options.notify) {
-    const headers = Object.entries(options.notifyHeaders ?? {}).map(([k, v]) => `${k}: [${JSON.stringify(v)}]`).join(", ");
+    const headers = Object.entries(options.notifyHeaders ?? {})
+      .map(([k, v]) => `${k}: [${JSON.stringify(v)}]`)
+      .join(", ");
     lines.push(
       "notifications:",
       `  events: { includereferences: ${options.includeReferences ?? false} }`,
@@ -97,7 +99,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Real
   const start = async () => {
     proc = Bun.spawn(["docker-registry", "serve", configPath], { stdout: "ignore", stderr: "pipe" });
     for (let i = 0; i < 200; i++) {
-      const status = await fetch(`http://${host}/v2/`).then((r) => r.status, () => 0);
+      const status = await fetch(`http://${host}/v2/`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (status === 200 || status === 401) return;
       if (proc.exitCode !== null) break;
       await Bun.sleep(25);
@@ -169,13 +174,31 @@ async function describeImage({ dir, tag }: Layout): Promise<PushedImage & { size
   const entry = index.manifests.find((m: any) => m.annotations?.["org.opencontainers.image.ref.name"] === tag);
   const manifest = await Bun.file(join(layout, "blobs", ...entry.digest.split(":"))).json();
   const layers = manifest.layers.map((l: any) => l.digest);
-  return { digest: entry.digest, size: entry.size, mediaType: entry.mediaType, config: manifest.config.digest, layers, blobs: [manifest.config.digest, ...layers] };
+  return {
+    digest: entry.digest,
+    size: entry.size,
+    mediaType: entry.mediaType,
+    config: manifest.config.digest,
+    layers,
+    blobs: [manifest.config.digest, ...layers],
+  };
 }
 
 function skopeoCopy(registry: RealRegistry, from: string, ref: string, all = false, extra: string[] = []) {
   const creds = registry.login ? ["--dest-creds", `${registry.login.user}:${registry.login.password}`] : [];
   return run(
-    ["skopeo", "--insecure-policy", "copy", "--quiet", ...(all ? ["--all"] : []), "--dest-tls-verify=false", ...creds, ...extra, from, `docker://${registry.host}/${ref}`],
+    [
+      "skopeo",
+      "--insecure-policy",
+      "copy",
+      "--quiet",
+      ...(all ? ["--all"] : []),
+      "--dest-tls-verify=false",
+      ...creds,
+      ...extra,
+      from,
+      `docker://${registry.host}/${ref}`,
+    ],
     `skopeo copy to ${ref}`,
   );
 }
@@ -216,7 +239,12 @@ export async function pushIndex(registry: RealRegistry, ref: string, seed = ref)
     const hex = new Bun.CryptoHasher("sha256").update(indexText).digest("hex");
     writeFileSync(join(layout, "blobs", "sha256", hex), indexText);
     const top = await Bun.file(join(layout, "index.json")).json();
-    top.manifests.push({ mediaType: OCI_INDEX, digest: `sha256:${hex}`, size: indexText.length, annotations: { "org.opencontainers.image.ref.name": "multi" } });
+    top.manifests.push({
+      mediaType: OCI_INDEX,
+      digest: `sha256:${hex}`,
+      size: indexText.length,
+      annotations: { "org.opencontainers.image.ref.name": "multi" },
+    });
     writeFileSync(join(layout, "index.json"), JSON.stringify(top));
     await skopeoCopy(registry, `oci:${layout}:multi`, ref, true);
     return { digest: `sha256:${hex}`, children: children.map(({ size: _, ...c }) => c) };
@@ -238,7 +266,17 @@ export async function pulls(registry: RealRegistry, ref: string): Promise<boolea
   const creds = registry.login ? ["--src-creds", `${registry.login.user}:${registry.login.password}`] : [];
   try {
     const proc = Bun.spawn(
-      ["skopeo", "--insecure-policy", "copy", "--quiet", "--all", "--src-tls-verify=false", ...creds, `docker://${registry.host}/${ref}`, `oci:${join(dir, "layout")}:pulled`],
+      [
+        "skopeo",
+        "--insecure-policy",
+        "copy",
+        "--quiet",
+        "--all",
+        "--src-tls-verify=false",
+        ...creds,
+        `docker://${registry.host}/${ref}`,
+        `oci:${join(dir, "layout")}:pulled`,
+      ],
       { stdout: "ignore", stderr: "ignore" },
     );
     return (await proc.exited) === 0;

@@ -90,7 +90,10 @@ export function regstatProcess(args: string[], options: RegstatOptions = {}): Re
       void started.exited.then(() => clearInterval(timer));
       const deadline = Date.now() + 60_000;
       while (started.exitCode === null && Date.now() < deadline) {
-        const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+        const ready = await fetch(`${url}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (ready) return;
         await Bun.sleep(50);
       }

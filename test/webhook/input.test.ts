@@ -11,8 +11,7 @@ let db: Db;
 beforeAll(async () => (db = await freshDb()));
 afterAll(() => db.close());
 
-const count = async (table: string) =>
-  (await db.query<{ n: number }>(`select count(*)::int as n from regstat.${table}`))[0]!.n;
+const count = async (table: string) => (await db.query<{ n: number }>(`select count(*)::int as n from regstat.${table}`))[0]!.n;
 
 describe("what the webhook refuses", () => {
   test("a body that is not JSON: 400 invalid_json, nothing stored", async () => {
@@ -48,7 +47,7 @@ describe("what the webhook refuses", () => {
     const events = Array.from({ length: 20 }, (_, i) => pushBlob({ repository: "big/one", digest: digestOf(`big${i}`) }));
     const response = await post(envelope(...events));
     expect(response.status).toBe(413);
-    expect((await response.json() as { error: { code: string } }).error.code).toBe("body_too_large");
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("body_too_large");
     expect(await count("events")).toBe(0);
   });
 
@@ -102,7 +101,9 @@ describe("events regstat cannot interpret are dead-lettered, the rest applied", 
     const ids = ["3f2c9b4e-8d1a-4f6b-9c2e-7a5d1e0b3c48", "019ad5c2-7e41-7b3a-9f0c-2d4e6a8b1c35"];
     const events = ids.map((id, i) => pushBlob({ id, repository: "ids/app", digest: digestOf(`ids-${i}`) }));
     expect(await (await testApp(db).post(envelope(...events))).json()).toEqual({ stored: 2, duplicates: 0, dead_lettered: 0 });
-    expect(await db.query("select id from regstat.events where id = any($1::text[]) order by id", [ids])).toEqual(ids.sort().map((id) => ({ id })));
+    expect(await db.query("select id from regstat.events where id = any($1::text[]) order by id", [ids])).toEqual(
+      ids.sort().map((id) => ({ id })),
+    );
   });
 
   test("a delete naming neither digest nor tag is dead-lettered", async () => {

@@ -69,10 +69,21 @@ describe("each event field has a length limit", () => {
   });
 
   test("10,000 references are taken, 10,001 are too many", async () => {
-    const refs = (n: number) => Array.from({ length: n }, (_, i) => ({ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", size: 1, digest: digestOf(`ref-${i}`) }));
+    const refs = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
+        size: 1,
+        digest: digestOf(`ref-${i}`),
+      }));
     const manifest = (n: number): Event => ({
       ...blob(`refs-${n}`),
-      target: { repository: "limits/app", mediaType: "application/vnd.oci.image.manifest.v1+json", size: 10, digest: digestOf(`refs-manifest-${n}`), references: refs(n) },
+      target: {
+        repository: "limits/app",
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        size: 10,
+        digest: digestOf(`refs-manifest-${n}`),
+        references: refs(n),
+      },
     });
     // 10,000 references pass the default 1 MiB body limit. A database of its own, so that what is measured is
     // this event alone: on the shared one, work the other tests left behind (a new registry instance's sync
@@ -83,11 +94,15 @@ describe("each event field has a length limit", () => {
     // the live aggregates settle them in a time bounded by the references (migration 16), not their square
     const taken = manifest(10_000);
     expect(await answerLarge(taken)).toEqual({ stored: 1, duplicates: 0, dead_lettered: 0 });
-    expect(await own.query("select count(*)::int as n from regstat.manifest_blob where manifest_digest = $1", [taken.target.digest])).toEqual([{ n: 10_000 }]);
+    expect(
+      await own.query("select count(*)::int as n from regstat.manifest_blob where manifest_digest = $1", [taken.target.digest]),
+    ).toEqual([{ n: 10_000 }]);
     await expectConsistent(own);
     const tooMany = manifest(10_001);
     expect(await answerLarge(tooMany)).toMatchObject({ dead_lettered: 1 });
-    expect((await own.query<{ reason: string }>("select reason from regstat.dead_letters where id = $1", [tooMany.id]))[0]?.reason).toContain("too many references");
+    expect(
+      (await own.query<{ reason: string }>("select reason from regstat.dead_letters where id = $1", [tooMany.id]))[0]?.reason,
+    ).toContain("too many references");
     await own.close();
   });
 });

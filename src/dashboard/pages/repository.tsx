@@ -28,34 +28,77 @@ export async function Repository({ read, query }: { read: Read; query: Given }) 
   return (
     <Layout title={`${registry}/${name}`} current="/dashboard/repositories">
       <section id="summary">
-        <h2>Holdings <ReportLink href={summary.href} /></h2>
+        <h2>
+          Holdings <ReportLink href={summary.href} />
+        </h2>
         {row ? (
           <dl class="figures">
-            <div class="figure"><dt class="label">Bytes (deduplicated)</dt><dd class="value" id="bytes"><Bytes value={row.bytes} /></dd></div>
-            <div class="figure"><dt class="label">Tags</dt><dd class="value" id="tags"><Count value={row.tags} /></dd></div>
-            <div class="figure"><dt class="label">Manifests</dt><dd class="value" id="manifests"><Count value={row.manifests} /></dd></div>
-            <div class="figure"><dt class="label">Pulls</dt><dd class="value" id="pulls"><Count value={row.pulls} /></dd></div>
-            <div class="figure"><dt class="label">Last push</dt><dd class="value"><When value={row.last_push} /></dd></div>
-            <div class="figure"><dt class="label">Last pull</dt><dd class="value"><When value={row.last_pull} /></dd></div>
+            <div class="figure">
+              <dt class="label">Bytes (deduplicated)</dt>
+              <dd class="value" id="bytes">
+                <Bytes value={row.bytes} />
+              </dd>
+            </div>
+            <div class="figure">
+              <dt class="label">Tags</dt>
+              <dd class="value" id="tags">
+                <Count value={row.tags} />
+              </dd>
+            </div>
+            <div class="figure">
+              <dt class="label">Manifests</dt>
+              <dd class="value" id="manifests">
+                <Count value={row.manifests} />
+              </dd>
+            </div>
+            <div class="figure">
+              <dt class="label">Pulls</dt>
+              <dd class="value" id="pulls">
+                <Count value={row.pulls} />
+              </dd>
+            </div>
+            <div class="figure">
+              <dt class="label">Last push</dt>
+              <dd class="value">
+                <When value={row.last_push} />
+              </dd>
+            </div>
+            <div class="figure">
+              <dt class="label">Last pull</dt>
+              <dd class="value">
+                <When value={row.last_pull} />
+              </dd>
+            </div>
           </dl>
-        ) : <p class="none">This repository holds no live manifest.</p>}
+        ) : (
+          <p class="none">This repository holds no live manifest.</p>
+        )}
       </section>
       <section id="growth">
-        <h2>Bytes per day, last 30 days <ReportLink href={history.href} /></h2>
+        <h2>
+          Bytes per day, last 30 days <ReportLink href={history.href} />
+        </h2>
         <HistoryChart
           label="Bytes at the end of each UTC day"
           rows={history.rows.filter((r) => r.repository === name)}
-          columns={[["bytes", "bytes"], ["exclusive_bytes", "only here"]]}
+          columns={[
+            ["bytes", "bytes"],
+            ["exclusive_bytes", "only here"],
+          ]}
           bytes
         />
       </section>
       <section id="tags-section">
-        <h2>Tags <ReportLink href={images.href} /></h2>
+        <h2>
+          Tags <ReportLink href={images.href} />
+        </h2>
         <ImagesTable id="tags" rows={tags} repositoryColumn={false} />
         <Pager path="/dashboard/repository" query={{ ...scope, limit: query.limit, cursor: query.cursor }} next={more} />
       </section>
       <section id="activity">
-        <h2>Pushes and pulls per day, last 30 days <ReportLink href={activity.href} /></h2>
+        <h2>
+          Pushes and pulls per day, last 30 days <ReportLink href={activity.href} />
+        </h2>
         <p class="note">Counted for every repository whose name starts with {name}.</p>
         <ActivityChart rows={activity.rows} />
       </section>

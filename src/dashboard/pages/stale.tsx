@@ -22,23 +22,37 @@ export async function Stale({ read, query }: { read: Read; query: Given }) {
   return (
     <Layout title="Stale images" current="/dashboard/stale">
       <form method="get" class="controls" action="/dashboard/stale" data-autosubmit>
-        <label>Question
+        <label>
+          Question
           <select name="question">
-            {Object.entries(questions).map(([value, label]) => <option value={value} selected={value === question}>{label}</option>)}
+            {Object.entries(questions).map(([value, label]) => (
+              <option value={value} selected={value === question}>
+                {label}
+              </option>
+            ))}
           </select>
         </label>
-        <label>How long <input name="amount" type="number" min="0" max="36500" value={amount} /></label>
-        <label>Unit
+        <label>
+          How long <input name="amount" type="number" min="0" max="36500" value={amount} />
+        </label>
+        <label>
+          Unit
           <select name="unit">
-            <option value="days" selected={unit === "days"}>days</option>
-            <option value="months" selected={unit === "months"}>months</option>
+            <option value="days" selected={unit === "days"}>
+              days
+            </option>
+            <option value="months" selected={unit === "months"}>
+              months
+            </option>
           </select>
         </label>
         <ScopeFields query={query} />
         <button type="submit">Show</button>
       </form>
       <section>
-        <h2>{questions[question]} {amount} {unit} <ReportLink href={answer.href} /></h2>
+        <h2>
+          {questions[question]} {amount} {unit} <ReportLink href={answer.href} />
+        </h2>
         <ImagesTable id="stale" rows={answer.rows} idle={question === "not-pulled"} />
         {answer.rows.length ? null : <p class="none">No image matches.</p>}
         <Pager path="/dashboard/stale" query={{ question, amount, unit, ...scope, limit: query.limit }} next={answer.next_cursor} />
