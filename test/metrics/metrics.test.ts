@@ -22,7 +22,8 @@ function setup(args: string[] = [], namedRegistries: string[] = []) {
   const log = createLogger({ json: true, sink: (line) => lines.push(line) });
   const metrics = createMetrics({ namedRegistries });
   const watched = watchDatabase(db, metrics, log);
-  const { config } = parseConfig(args, {});
+  // 30 s as testApp waits (support/app.ts): the default 450 ms answers 503 on a loaded machine
+  const { config } = parseConfig(["--db-timeout", "30s", ...args], {});
   const app = createApp({ db: watched, ingestor: new Ingestor(watched, log), names: registryNames(), config, log, metrics });
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     app.request("/events", {
