@@ -73,7 +73,8 @@ export function createMetrics(options: { namedRegistries?: Iterable<string> } = 
       "registry and repository.",
   );
   const state = [storageBytes, repositories, images, tags, staleTags, repositoryBytes];
-  const families = [
+  // what the rest of regstat counts; the registry's contents are set only by recordRegistryState
+  const counted = {
     events,
     deadLetters,
     rejected,
@@ -86,23 +87,12 @@ export function createMetrics(options: { namedRegistries?: Iterable<string> } = 
     pruned,
     clockAhead,
     registryRestarts,
-    ...state,
-  ];
+  };
+  const families = [...Object.values(counted), ...state];
 
   return {
     namedRegistries: [...named],
-    events,
-    deadLetters,
-    rejected,
-    webhookSeconds,
-    requests,
-    databaseErrors,
-    databaseUp,
-    lastEvent,
-    fetchJobs,
-    pruned,
-    clockAhead,
-    registryRestarts,
+    ...counted,
 
     /** Replaces the figures of the registry's contents with those read at this scrape (none: the database did not answer). */
     recordRegistryState(read: RegistryState | undefined) {
