@@ -3,9 +3,12 @@
  *
  *   npm run bench:reports                       PostgreSQL: a throwaway cluster, or REGSTAT_BENCH_PG
  *   npm run bench:reports -- --db pglite        the embedded database, at --scale 0.1 unless told
- *   options: --scale <x> (1 = the full size), --runs <n> (default 15), --explain (print each plan)
+ *   npm run bench:reports -- --db pglite --data-dir <dir>   ... in <dir>: generated there if empty, reused after
+ *   options: --scale <x> (1 = the full size), --runs <n> (default 15), --explain (print each plan),
+ *            --generate-only (generate and migrate, then stop: a data directory or database to copy)
  *
- * With REGSTAT_BENCH_PG, a database that already holds the generated registry is reused as it is.
+ * With REGSTAT_BENCH_PG or --data-dir, a database that already holds the generated registry at this scale is
+ * reused as it is (the bursts of earlier runs included); one that holds anything else is refused.
  * The registry is generated as an earlier regstat left it (migrations up to 10), then migration 11 computes
  * its live figures, timed. Before each timed page a burst of writes goes through the ingest (reports-burst.ts),
  * so every page is read live, right after the figures it shows moved.
@@ -31,8 +34,11 @@ const { values: opts } = parseArgs({
     scale: { type: "string" },
     runs: { type: "string", default: "15" },
     explain: { type: "boolean", default: false },
+    "data-dir": { type: "string" },
+    "generate-only": { type: "boolean", default: false },
   },
 });
+if (opts["data-dir"] && opts.db !== "pglite") throw new Error("--data-dir is the embedded database's (--db pglite)");
 const scale = Number(opts.scale ?? (opts.db === "pglite" ? 0.1 : 1));
 const runs = Number(opts.runs);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -52,7 +58,8 @@ const SETTINGS = { settings: { shared_buffers: "1GB", fsync: "off", max_wal_size
 let cluster: Awaited<ReturnType<typeof startCluster>> | undefined;
 let db: Db;
 if (opts.db === "pglite") {
-  db = await openPglite(undefined);
+  // Not the template (every migration applied): the registry is generated as an earlier regstat left it.
+  db = await openPglite(opts["data-dir"], { template: false });
 } else {
   const url = process.env.REGSTAT_BENCH_PG || (cluster = await startCluster(SETTINGS)).url;
   db = openPostgres(url, { max: 2 });
@@ -64,8 +71,9 @@ try {
     db,
     migrations.filter((m) => m.version <= 10 || m.version === 15),
   );
-  const n = (await db.query<{ n: number }>("select count(*) as n from regstat.tags"))[0]?.n ?? 0;
-  if (n > 0) log(`reusing the ${n} tags already in the database`);
+  const held = await generated(db, scale);
+  if (held === "complete") log(`reusing the registry generated at scale ${scale} already in the database`);
+  else if (held === "other") throw new Error(`the database holds something other than the registry generated at scale ${scale}`);
   else {
     log(`generating ${JSON.stringify(sizes(scale))} on ${db.kind}`);
     const started = performance.now();
@@ -84,6 +92,31 @@ try {
     );
     await db.exec("vacuum analyze");
   }
+  if (opts["generate-only"]) log(`generated and migrated; --generate-only: no report timed`);
+  else await measure(db);
+} finally {
+  await db.close();
+  await cluster?.destroy();
+}
+
+/** The plan of a report's first page, with the tables it reads whole (Seq Scan) called out. */
+async function explain(db: Db, name: string, params: Record<string, string>) {
+  const report = reports.find((r) => r.name === name)!;
+  const { sql, args } = report;
+  if (!sql || !args) return log(`--- ${name}: several queries, no single plan to show`);
+  const { values, after, limit } = parseParams(report, params);
+  const plan = await db.transaction(
+    (tx) => tx.query<{ "QUERY PLAN": string }>(`explain (analyze, buffers off, costs off) ${sql}`, args(values, after, limit + 1)),
+    { readOnly: true },
+  );
+  const lines = plan.map((row) => row["QUERY PLAN"]);
+  const whole = lines.filter((line) => /Seq Scan/.test(line)).map((line) => line.trim());
+  log(`--- ${name}: ${whole.length ? `reads whole tables: ${whole.join("; ")}` : "no sequential scan"}`);
+  log(lines.join("\n"));
+}
+
+/** Each report's first page, each right after a burst of writes; then the cleanup plan's totals. */
+async function measure(db: Db) {
   const ingestor = new Ingestor(db, silentLogger);
   const burst = bursts(scale);
   const burstTimes: number[] = [];
@@ -147,23 +180,16 @@ try {
     `cleanup totals (${new URLSearchParams(cleanupRule)}, registry-wide) p50_ms=${median.toFixed(0)} ` +
       `max_ms=${totalsTimes.at(-1)!.toFixed(0)} runs=${totalsTimes.length} ${JSON.stringify(totals)}`,
   );
-} finally {
-  await db.close();
-  await cluster?.destroy();
 }
 
-/** The plan of a report's first page, with the tables it reads whole (Seq Scan) called out. */
-async function explain(db: Db, name: string, params: Record<string, string>) {
-  const report = reports.find((r) => r.name === name)!;
-  const { sql, args } = report;
-  if (!sql || !args) return log(`--- ${name}: several queries, no single plan to show`);
-  const { values, after, limit } = parseParams(report, params);
-  const plan = await db.transaction(
-    (tx) => tx.query<{ "QUERY PLAN": string }>(`explain (analyze, buffers off, costs off) ${sql}`, args(values, after, limit + 1)),
-    { readOnly: true },
+/** Whether the database holds the registry generated at `scale` whole (its last step, the deletions, written). */
+async function generated(db: Db, scale: number): Promise<"empty" | "complete" | "other"> {
+  const [held] = await db.query<{ any: boolean; last: boolean; beyond: boolean }>(
+    `select exists (select 1 from regstat.manifests) as any,
+       exists (select 1 from regstat.deletions where event_id = md5('d' || $1::int)) as last,
+       exists (select 1 from regstat.deletions where event_id = md5('d' || $1::int + 1)) as beyond`,
+    [sizes(scale).deletions],
   );
-  const lines = plan.map((row) => row["QUERY PLAN"]);
-  const whole = lines.filter((line) => /Seq Scan/.test(line)).map((line) => line.trim());
-  log(`--- ${name}: ${whole.length ? `reads whole tables: ${whole.join("; ")}` : "no sequential scan"}`);
-  log(lines.join("\n"));
+  if (!held?.any) return "empty";
+  return held.last && !held.beyond ? "complete" : "other";
 }
