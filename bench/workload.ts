@@ -29,29 +29,32 @@ export function* history(scope: string): Generator<Sent> {
   const baseRepo = `bench/${scope}/base`;
   const hasBase = new Set<string>();
   const pushed: { repository: string; tag: string; digest: string; layer: string }[] = [];
-  yield* base.map((digest) => one(pushBlob({ repository: baseRepo, digest, size: 30_000_000 })));
 
   for (let round = 0; ; round++) {
     const repository = `bench/${scope}/app${round % 4}`;
     const tag = `v${round}`;
     const own = Array.from({ length: LAYERS - BASE_LAYERS }, (_, k) => digestOf(`${scope}/${round}/layer/${k}`));
     const img = image(`${scope}/${round}`, { repository, tag, layers: [...base, ...own] });
+    const size = sizes(img.references);
+    if (round === 0) yield* base.map((digest) => one(pushBlob({ repository: baseRepo, digest, size: size(digest) })));
 
     for (const digest of base) {
       yield one(
-        hasBase.has(repository) ? pullBlob({ repository, digest, method: "HEAD" }) : mountBlob({ repository, digest, from: baseRepo }),
+        hasBase.has(repository)
+          ? pullBlob({ repository, digest, size: size(digest), method: "HEAD" })
+          : mountBlob({ repository, digest, size: size(digest), from: baseRepo }),
       );
     }
     hasBase.add(repository);
-    for (const digest of [img.config, ...own]) yield one(pushBlob({ repository, digest, size: 2_000_000 }));
+    for (const digest of [img.config, ...own]) yield one(pushBlob({ repository, digest, size: size(digest) }));
     yield one(img.push({ mediaType: round % 2 ? DOCKER_MANIFEST : undefined }));
     pushed.push({ repository, tag, digest: img.digest, layer: own[0]! });
 
     yield one(pullManifest({ repository, digest: img.digest, tag }));
-    for (const digest of [img.config, ...img.layers]) yield one(pullBlob({ repository, digest }));
+    for (const digest of [img.config, ...img.layers]) yield one(pullBlob({ repository, digest, size: size(digest) }));
     yield one(pullManifest({ repository, digest: img.digest, tag, method: "HEAD" }));
     yield one(pullManifest({ repository, digest: img.digest }));
-    for (const digest of [img.config, ...img.layers]) yield one(pullBlob({ repository, digest }));
+    for (const digest of [img.config, ...img.layers]) yield one(pullBlob({ repository, digest, size: size(digest) }));
 
     if (round % 4 === 3) {
       const old = pushed.splice(0, 1)[0]!;
@@ -72,10 +75,20 @@ export function* pushHistory(scope: string): Generator<Sent> {
   for (let round = 0; ; round++) {
     const repository = `bench/${scope}/push${round % 4}`;
     const layer = digestOf(`${scope}/${round}/layer`);
-    yield one(pushBlob({ repository, digest: layer, size: 2_000_000 }));
     const img = image(`${scope}/${round}`, { repository, tag: `v${round}`, layers: [base, layer] });
+    yield one(pushBlob({ repository, digest: layer, size: sizes(img.references)(layer) }));
     yield one(img.push({ mediaType: round % 2 ? DOCKER_MANIFEST : undefined }));
   }
+}
+
+/**
+ * A registry names a blob by its one size in every event (the descriptor's): pushes and pulls here say the
+ * size the manifest's references give it, so a pull changes no size (it did, and made every first pull a
+ * resize that the live aggregates had to settle, which a real registry never sends).
+ */
+function sizes(references: { digest: string; size: number }[]) {
+  const bytes = new Map(references.map((r) => [r.digest, r.size]));
+  return (digest: string) => bytes.get(digest)!;
 }
 
 export const mixes = { realistic: history, push: pushHistory };
