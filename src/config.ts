@@ -55,12 +55,12 @@ export const settings = {
       "it, regstat runs on an embedded PostgreSQL in --data-dir",
     schema: v.pipe(
       text,
-      v.rawCheck(({ dataset, addIssue }) => {
-        if (!dataset.typed) return;
+      v.rawTransform(({ dataset, addIssue, NEVER }) => {
         try {
-          connectionOptions(dataset.value);
+          return connectionOptions(dataset.value);
         } catch (error) {
           addIssue({ message: (error as Error).message });
+          return NEVER;
         }
       }),
     ),

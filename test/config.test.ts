@@ -10,7 +10,8 @@ const parse = (argv: string[], env: Record<string, string> = {}) => parseConfig(
 describe("flags", () => {
   test("the original's flags work with one or two dashes", () => {
     const c = parse(["-port", "9999", "--pg-conn-str=host=db user=u", "-docker-config", "/c.json", "--equiv-registries", "/e.json"]);
-    expect(c).toMatchObject({ port: 9999, pgConnStr: "host=db user=u", dockerConfig: "/c.json", equivRegistries: "/e.json" });
+    expect(c).toMatchObject({ port: 9999, dockerConfig: "/c.json", equivRegistries: "/e.json" });
+    expect(c.pgConnStr).toEqual({ options: { host: "db", user: "u" } });
   });
 
   test("defaults: port 3333, embedded database in ./regstat-data", () => {
@@ -27,11 +28,11 @@ describe("flags", () => {
   test("environment variables, flags first; DATABASE_URL and systemd's STATE_DIRECTORY are understood", () => {
     expect(parse([], { REGSTAT_PORT: "4000", DATABASE_URL: "postgres://x@y/z", STATE_DIRECTORY: "/var/lib/regstat" })).toMatchObject({
       port: 4000,
-      pgConnStr: "postgres://x@y/z",
+      pgConnStr: { url: "postgres://x@y/z", options: {} },
       dataDir: "/var/lib/regstat",
     });
     expect(parse(["--port", "5000"], { REGSTAT_PORT: "4000" }).port).toBe(5000);
-    expect(parse([], { REGSTAT_PG_CONN_STR: "host=b", DATABASE_URL: "postgres://x" }).pgConnStr).toBe("host=b");
+    expect(parse([], { REGSTAT_PG_CONN_STR: "host=b", DATABASE_URL: "postgres://x" }).pgConnStr).toEqual({ options: { host: "b" } });
   });
 
   test("lists repeat as flags or separate with commas in the environment", () => {

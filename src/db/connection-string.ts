@@ -2,8 +2,11 @@ import type postgres from "postgres";
 
 export type Options = postgres.Options<Record<string, postgres.PostgresType>>;
 
+/** A connection string read: a URL passed to the driver as it is, or the driver's options. */
+export type PgConnection = { url?: string; options: Options };
+
 /** The libpq keyword form the original took (`host=h port=5432 user=u password='p w'`), or a URL. */
-export function connectionOptions(conn: string): { url?: string; options: Options } {
+export function connectionOptions(conn: string): PgConnection {
   const trimmed = conn.trim();
   if (/^postgres(ql)?:\/\//.test(trimmed)) return { url: trimmed, options: {} };
   const options: Options & Record<string, unknown> = {};

@@ -1,13 +1,14 @@
 import postgres from "postgres";
-import { connectionOptions, type Options } from "./connection-string.ts";
+import { connectionOptions, type Options, type PgConnection } from "./connection-string.ts";
 import { type Db, INT8, NUMERIC, type Queryable, toNumber } from "./db.ts";
 
 const JSONB = 3802;
 const JSON_OID = 114;
 const asJsonText = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
 
-export function openPostgres(conn: string, extra: { max?: number } = {}): Db {
-  const { url, options } = connectionOptions(conn);
+/** `conn`: as the settings read it (src/config.ts), or a connection string (tests, benchmarks). */
+export function openPostgres(conn: PgConnection | string, extra: { max?: number } = {}): Db {
+  const { url, options } = typeof conn === "string" ? connectionOptions(conn) : conn;
   const settings: Options = {
     max: extra.max ?? 10,
     idle_timeout: 60,
