@@ -1,8 +1,8 @@
 /** @jsxImportSource hono/jsx */
-import { Bytes, Count, Digest, When } from "../format.tsx";
+import { Bytes, Count } from "../format.tsx";
 import { Layout, Pager, ReportLink, ScopeFields } from "../layout.tsx";
 import { type Given, type Read, reportHref } from "../read.ts";
-import { repositoryHref } from "./repositories.tsx";
+import { bytes, type Column, count, digest, repository, Table, text, when } from "../table.tsx";
 
 const ruleFields = [
   ["keep_last", "Keep the last N pushed tags per repository", "number", "10"],
@@ -12,6 +12,26 @@ const ruleFields = [
   ["keep_tag", "Never delete tags matching", "text", "^v\\d+|latest"],
 ] as const;
 const ruleNames = [...ruleFields.map(([name]) => name), "untagged"];
+
+const planColumns: Column[] = [
+  repository({ link: false }),
+  text("Kind", "kind"),
+  text("Tag", "tag"),
+  digest(),
+  when("Pushed", "pushed"),
+  when("Pulled", "pulled"),
+  count("Pulls", "pull_count"),
+  {
+    label: "Alone gets back",
+    num: true,
+    cell: (r) => (
+      <>
+        {r.exclusive_bytes === null ? <span class="none">with its index</span> : <Bytes value={r.exclusive_bytes} />}
+        {r.shared ? " (shared)" : ""}
+      </>
+    ),
+  },
+];
 
 /** The cleanup planner's rule as a form; its plan, totals and per-repository parts, and the script that applies it. */
 export async function Cleanup({ read, query }: { read: Read; query: Given }) {
@@ -103,82 +123,23 @@ export async function Cleanup({ read, query }: { read: Read; query: Given }) {
             <h2>
               Per repository <ReportLink href={repositories.href} />
             </h2>
-            <table id="cleanup-repositories">
-              <thead>
-                <tr>
-                  <th>Repository</th>
-                  <th class="num">Tags deleted</th>
-                  <th class="num">Manifests</th>
-                  <th class="num">Tags kept</th>
-                  <th class="num">Gets back alone</th>
-                </tr>
-              </thead>
-              <tbody>
-                {repositories.rows.map((r) => (
-                  <tr>
-                    <td>
-                      <a href={repositoryHref(r.registry, r.repository)}>{`${r.registry}/${r.repository}`}</a>
-                    </td>
-                    <td class="num">
-                      <Count value={r.tags} />
-                    </td>
-                    <td class="num">
-                      <Count value={r.manifests} />
-                    </td>
-                    <td class="num">
-                      <Count value={r.kept_tags} />
-                    </td>
-                    <td class="num">
-                      <Bytes value={r.reclaimable_bytes} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Table
+              id="cleanup-repositories"
+              rows={repositories.rows}
+              columns={[
+                repository(),
+                count("Tags deleted", "tags"),
+                count("Manifests", "manifests"),
+                count("Tags kept", "kept_tags"),
+                bytes("Gets back alone", "reclaimable_bytes"),
+              ]}
+            />
           </section>
           <section>
             <h2>
               What it deletes <ReportLink href={plan.href} />
             </h2>
-            <table id="cleanup">
-              <thead>
-                <tr>
-                  <th>Repository</th>
-                  <th>Kind</th>
-                  <th>Tag</th>
-                  <th>Digest</th>
-                  <th class="num">Pushed</th>
-                  <th class="num">Pulled</th>
-                  <th class="num">Pulls</th>
-                  <th class="num">Alone gets back</th>
-                </tr>
-              </thead>
-              <tbody>
-                {plan.rows.map((r) => (
-                  <tr>
-                    <td>{`${r.registry}/${r.repository}`}</td>
-                    <td>{String(r.kind)}</td>
-                    <td>{r.tag === null ? <span class="none">-</span> : String(r.tag)}</td>
-                    <td>
-                      <Digest value={r.digest} />
-                    </td>
-                    <td class="num">
-                      <When value={r.pushed} />
-                    </td>
-                    <td class="num">
-                      <When value={r.pulled} />
-                    </td>
-                    <td class="num">
-                      <Count value={r.pull_count} />
-                    </td>
-                    <td class="num">
-                      {r.exclusive_bytes === null ? <span class="none">with its index</span> : <Bytes value={r.exclusive_bytes} />}
-                      {r.shared ? " (shared)" : ""}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Table id="cleanup" rows={plan.rows} columns={planColumns} />
             {plan.rows.length ? null : <p class="none">The rule deletes nothing.</p>}
             <Pager
               path="/dashboard/cleanup"

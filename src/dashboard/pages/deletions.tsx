@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
-import { Digest, When } from "../format.tsx";
 import { Layout, Pager, ReportLink, ScopeFields } from "../layout.tsx";
 import type { Given, Read } from "../read.ts";
+import { digest, repository, Table, text, when } from "../table.tsx";
 
 /** The audit trail: every delete the registry reported, newest first. */
 export async function Deletions({ read, query }: { read: Read; query: Given }) {
@@ -26,36 +26,18 @@ export async function Deletions({ read, query }: { read: Read; query: Given }) {
         <h2>
           Deletions <ReportLink href={answer.href} />
         </h2>
-        <table id="deletions">
-          <thead>
-            <tr>
-              <th>Deleted</th>
-              <th>Kind</th>
-              <th>Repository</th>
-              <th>Digest</th>
-              <th>Tag</th>
-              <th>Event</th>
-            </tr>
-          </thead>
-          <tbody>
-            {answer.rows.map((r) => (
-              <tr>
-                <td>
-                  <When value={r.deleted} />
-                </td>
-                <td>{String(r.kind)}</td>
-                <td>{`${r.registry}/${r.repository}`}</td>
-                <td>
-                  <Digest value={r.digest} />
-                </td>
-                <td>{r.tag === null ? <span class="none">-</span> : String(r.tag)}</td>
-                <td>
-                  <code>{String(r.event_id)}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          id="deletions"
+          rows={answer.rows}
+          columns={[
+            when("Deleted", "deleted", { num: false }),
+            text("Kind", "kind"),
+            repository({ link: false }),
+            digest(),
+            text("Tag", "tag"),
+            { label: "Event", cell: (r) => <code>{String(r.event_id)}</code> },
+          ]}
+        />
         {answer.rows.length ? null : <p class="none">Nothing was deleted.</p>}
         <Pager path="/dashboard/deletions" query={{ ...given, limit: query.limit }} next={answer.next_cursor} />
       </section>

@@ -1,10 +1,10 @@
 /** @jsxImportSource hono/jsx */
-import { Bytes, Count, When } from "../format.tsx";
+import { Bytes } from "../format.tsx";
 import { Layout, ReportLink } from "../layout.tsx";
 import type { Read } from "../read.ts";
+import { bytes, count, repository, Table, text, when } from "../table.tsx";
 import { ActivityChart } from "./activity-chart.tsx";
 import { HistoryChart } from "./history-chart.tsx";
-import { repositoryHref } from "./repositories.tsx";
 
 const storageFigures = [
   ["deduplicated_bytes", "Stored (deduplicated)", "every blob and manifest once: what the registry's disk holds"],
@@ -68,73 +68,26 @@ export async function Overview({ read }: { read: Read }) {
         <h2>
           Largest repositories <ReportLink href={largest.href} />
         </h2>
-        <table>
-          <thead>
-            <tr>
-              <th>Repository</th>
-              <th class="num">Bytes</th>
-              <th class="num">Only here</th>
-              <th class="num">Shared</th>
-            </tr>
-          </thead>
-          <tbody>
-            {largest.rows.map((r) => (
-              <tr>
-                <td>
-                  <a href={repositoryHref(r.registry, r.repository)}>{`${r.registry}/${r.repository}`}</a>
-                </td>
-                <td class="num">
-                  <Bytes value={r.bytes} />
-                </td>
-                <td class="num">
-                  <Bytes value={r.exclusive_bytes} />
-                </td>
-                <td class="num">
-                  <Bytes value={r.shared_bytes} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          rows={largest.rows}
+          columns={[repository(), bytes("Bytes", "bytes"), bytes("Only here", "exclusive_bytes"), bytes("Shared", "shared_bytes")]}
+        />
       </section>
       <section id="registries">
         <h2>
           Registries <ReportLink href={registries.href} />
         </h2>
-        <table>
-          <thead>
-            <tr>
-              <th>Registry</th>
-              <th>Watched since</th>
-              <th>Last active</th>
-              <th class="num">Repositories</th>
-              <th class="num">Images</th>
-              <th class="num">Tags</th>
-            </tr>
-          </thead>
-          <tbody>
-            {registries.rows.map((r) => (
-              <tr>
-                <td>{String(r.registry)}</td>
-                <td>
-                  <When value={r.watched_since} />
-                </td>
-                <td>
-                  <When value={r.last_active} />
-                </td>
-                <td class="num">
-                  <Count value={r.repositories} />
-                </td>
-                <td class="num">
-                  <Count value={r.images} />
-                </td>
-                <td class="num">
-                  <Count value={r.tags} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          rows={registries.rows}
+          columns={[
+            text("Registry", "registry"),
+            when("Watched since", "watched_since", { num: false }),
+            when("Last active", "last_active", { num: false }),
+            count("Repositories", "repositories"),
+            count("Images", "images"),
+            count("Tags", "tags"),
+          ]}
+        />
         {registries.rows.length ? null : <p class="none">No events received yet.</p>}
       </section>
       <section id="activity">

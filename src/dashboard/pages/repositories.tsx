@@ -1,23 +1,20 @@
 /** @jsxImportSource hono/jsx */
 import type { Row } from "../../reports/run.ts";
-import { Bytes, Count, When } from "../format.tsx";
 import { Layout, Pager, ReportLink, ScopeFields } from "../layout.tsx";
 import type { Given, Read } from "../read.ts";
+import { bytes, type Column, count, repositoryHref, Table, text, when } from "../table.tsx";
 
-const columns = [
-  ["repository", "Repository"],
-  ["bytes", "Bytes"],
-  ["exclusive_bytes", "Only here"],
-  ["tags", "Tags"],
-  ["manifests", "Manifests"],
-  ["last_push", "Last push"],
-  ["last_pull", "Last pull"],
-  ["pulls", "Pulls"],
-] as const;
-export const sortable: string[] = columns.map(([column]) => column);
-
-export const repositoryHref = (registry: unknown, repository: unknown) =>
-  `/dashboard/repository?${new URLSearchParams({ registry: String(registry), repository: String(repository) })}`;
+/** The columns a heading sorts the page by, keyed by the report's column. */
+const sortable: Record<string, Column> = {
+  repository: { label: "Repository", cell: (r) => <a href={repositoryHref(r.registry, r.repository)}>{String(r.repository)}</a> },
+  bytes: bytes("Bytes", "bytes"),
+  exclusive_bytes: bytes("Only here", "exclusive_bytes"),
+  tags: count("Tags", "tags"),
+  manifests: count("Manifests", "manifests"),
+  last_push: when("Last push", "last_push"),
+  last_pull: when("Last pull", "last_pull"),
+  pulls: count("Pulls", "pulls"),
+};
 
 /** Rows of one page in a column's order; nulls (never pulled) last. */
 function sortRows(rows: Row[], column: string, descending: boolean) {
@@ -36,7 +33,7 @@ function sortRows(rows: Row[], column: string, descending: boolean) {
 export async function Repositories({ read, query }: { read: Read; query: Given }) {
   const given = { registry: query.registry, repository: query.repository, limit: query.limit ?? "50", cursor: query.cursor };
   const answer = await read("repositories", given);
-  const sort = sortable.includes(query.sort ?? "") ? query.sort : undefined;
+  const sort = query.sort && Object.hasOwn(sortable, query.sort) ? query.sort : undefined;
   const descending = query.order === "desc";
   const rows = sort ? sortRows(answer.rows, sort, descending) : answer.rows;
   const sortHref = (column: string) => {
@@ -44,6 +41,10 @@ export async function Repositories({ read, query }: { read: Read; query: Given }
     if (column === sort && !descending) q.set("order", "desc");
     return `/dashboard/repositories?${q}`;
   };
+  const headings = Object.entries(sortable).map(([column, c]): Column => {
+    const sorted = column === sort ? (descending ? "descending" : "ascending") : undefined;
+    return { ...c, href: sortHref(column), sorted };
+  });
   return (
     <Layout title="Repositories" current="/dashboard/repositories">
       <form method="get" class="controls" action="/dashboard/repositories">
@@ -55,52 +56,7 @@ export async function Repositories({ read, query }: { read: Read; query: Given }
           Repositories <ReportLink href={answer.href} />
         </h2>
         <p class="note">Pages follow the report's order (registry, then name); a column heading sorts the page shown.</p>
-        <table id="repositories">
-          <thead>
-            <tr>
-              <th>Registry</th>
-              {columns.map(([column, label]) => (
-                <th
-                  class={column === "repository" ? undefined : "num"}
-                  aria-sort={column === sort ? (descending ? "descending" : "ascending") : undefined}
-                >
-                  <a href={sortHref(column)}>{label}</a>
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr>
-                <td>{String(r.registry)}</td>
-                <td>
-                  <a href={repositoryHref(r.registry, r.repository)}>{String(r.repository)}</a>
-                </td>
-                <td class="num">
-                  <Bytes value={r.bytes} />
-                </td>
-                <td class="num">
-                  <Bytes value={r.exclusive_bytes} />
-                </td>
-                <td class="num">
-                  <Count value={r.tags} />
-                </td>
-                <td class="num">
-                  <Count value={r.manifests} />
-                </td>
-                <td class="num">
-                  <When value={r.last_push} />
-                </td>
-                <td class="num">
-                  <When value={r.last_pull} />
-                </td>
-                <td class="num">
-                  <Count value={r.pulls} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table id="repositories" rows={rows} columns={[text("Registry", "registry"), ...headings]} />
         {rows.length ? null : <p class="none">No repository holds a live manifest.</p>}
         <Pager
           path="/dashboard/repositories"
