@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { testApp } from "../support/app.ts";
-import { freshDb } from "../support/db.ts";
+import { freshDb, stoppablePostgres } from "../support/db.ts";
 
 let db: Db;
 beforeAll(async () => (db = await freshDb()));
@@ -10,9 +10,10 @@ afterAll(() => db.close());
 const html = { accept: "text/html" };
 
 test("a database that does not answer is said on the page, as HTML with status 503", async () => {
-  const gone = () => Promise.reject(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }));
-  const { app } = testApp({ ...db, query: gone, transaction: gone });
-  const response = await app.request("/", { headers: html });
+  const stopped = await stoppablePostgres();
+  await stopped.halt();
+  const { app } = testApp(stopped.db);
+  const response = await app.request("/", { headers: html }).finally(() => stopped.close());
   expect(response.status).toBe(503);
   expect(response.headers.get("content-type")).toStartWith("text/html");
   expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");

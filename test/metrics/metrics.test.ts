@@ -8,7 +8,7 @@ import { createLogger } from "../../src/log.ts";
 import { watchDatabase } from "../../src/metrics/database.ts";
 import { createMetrics } from "../../src/metrics/metrics.ts";
 import { queries } from "../../src/sql.ts";
-import { freshDb } from "../support/db.ts";
+import { freshDb, stoppablePostgres } from "../support/db.ts";
 import { deleteTag, digestOf, envelope, image, pullManifest, pushBlob } from "../support/events.ts";
 import { EVENTS_V1 } from "../support/fixtures.ts";
 import { parseMetrics } from "./parse.ts";
@@ -119,21 +119,17 @@ describe("GET /metrics", () => {
 
   test("database errors are counted by kind, and logged once when the database goes away and once when it is back", async () => {
     const { scrape, metrics, lines, post } = setup();
-    let away = true;
-    const flaky = watchDatabase(
-      {
-        ...db,
-        query: (text, params) =>
-          away
-            ? Promise.reject(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }))
-            : db.query(text, params),
-      },
-      metrics,
-      createLogger({ json: true, sink: (l) => lines.push(l) }),
-    );
-    for (let i = 0; i < 3; i++) await flaky.query("select 1").catch(() => {});
-    away = false;
-    await flaky.query("select 1");
+    const stopping = await stoppablePostgres();
+    try {
+      const flaky = watchDatabase(stopping.db, metrics, createLogger({ json: true, sink: (l) => lines.push(l) }));
+      await flaky.query("select 1");
+      await stopping.halt();
+      for (let i = 0; i < 3; i++) await flaky.query("select 1").catch(() => {});
+      await stopping.start();
+      await flaky.query("select 1");
+    } finally {
+      await stopping.close();
+    }
     const m = await scrape();
     expect(m.get('regstat_database_errors_total{kind="unavailable"}')).toBe(3);
     const msgs = lines.map((l) => JSON.parse(l).msg);

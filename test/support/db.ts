@@ -5,7 +5,7 @@ import type { Db } from "../../src/db/db.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { openPglite } from "../../src/db/pglite.ts";
 import { openPostgres } from "../../src/db/postgres.ts";
-import { postgresServer } from "./postgres-cluster.ts";
+import { postgresServer, startCluster } from "./postgres-cluster.ts";
 
 /**
  * The database a test runs on: a real PostgreSQL when REGSTAT_TEST_PG names one (a postgres:// URL of a
@@ -97,6 +97,25 @@ export async function migratedPostgres(options: { max?: number } = {}) {
       await db.close();
       await database.drop();
       await server.stop();
+    },
+  };
+}
+
+/**
+ * A migrated database on a throwaway cluster of its own, which a test may stop (`halt()`) and start again:
+ * the real driver against a database that went away, never a stand-in that rejects. `close()` removes it.
+ */
+export async function stoppablePostgres() {
+  const cluster = await startCluster({ settings: { fsync: "off" } });
+  const db = openPostgres(cluster.url, { max: 2 });
+  await migrate(db);
+  return {
+    db,
+    halt: cluster.halt,
+    start: cluster.start,
+    async close() {
+      await db.close();
+      await cluster.destroy();
     },
   };
 }
