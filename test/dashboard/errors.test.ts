@@ -11,13 +11,16 @@ const html = { accept: "text/html" };
 
 test("a database that does not answer is said on the page, as HTML with status 503", async () => {
   const stopped = await stoppablePostgres();
-  await stopped.halt();
-  const { app } = testApp(stopped.db);
-  const response = await app.request("/", { headers: html }).finally(() => stopped.close());
-  expect(response.status).toBe(503);
-  expect(response.headers.get("content-type")).toStartWith("text/html");
-  expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
-  expect(await response.text()).toContain("the database is unavailable; retry later");
+  try {
+    await stopped.halt();
+    const response = await testApp(stopped.db).app.request("/", { headers: html });
+    expect(response.status).toBe(503);
+    expect(response.headers.get("content-type")).toStartWith("text/html");
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(await response.text()).toContain("the database is unavailable; retry later");
+  } finally {
+    await stopped.close();
+  }
 });
 
 test("a refused parameter is a 400 page naming it; GET / without HTML is the JSON 404 it always was", async () => {
