@@ -50,6 +50,16 @@ export const ReportLink = ({ href }: { href: string }) => (
   </a>
 );
 
+/** A part of a page showing one report's answer, its heading linking to that answer's JSON. */
+export const Section = (props: { id?: string; title: Child; href: string; children: Child }) => (
+  <section id={props.id}>
+    <h2>
+      {props.title} <ReportLink href={props.href} />
+    </h2>
+    {props.children}
+  </section>
+);
+
 /** The first page and, when the report has more, the next one (keyset pages only go forward). */
 export function Pager(props: { path: string; query: Record<string, string | undefined>; next: string | null | undefined }) {
   const link = (cursor?: string) => {

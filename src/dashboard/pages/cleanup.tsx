@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
+import { Figures } from "../figures.tsx";
 import { Bytes, Count } from "../format.tsx";
-import { Layout, Pager, ReportLink, ScopeFields } from "../layout.tsx";
+import { Layout, Pager, ScopeFields, Section } from "../layout.tsx";
 import { type Given, type Read, reportHref } from "../read.ts";
 import { bytes, type Column, count, digest, repository, Table, text, when } from "../table.tsx";
 
@@ -75,36 +76,15 @@ export async function Cleanup({ read, query }: { read: Read; query: Given }) {
         </section>
       ) : (
         <>
-          <section id="totals">
-            <h2>
-              The whole plan <ReportLink href={plan.href} />
-            </h2>
-            <div class="figures">
-              <div class="figure" id="reclaimable_bytes">
-                <span class="label">Garbage collection gets back</span>
-                <span class="value">
-                  <Bytes value={totals.reclaimable_bytes} />
-                </span>
-              </div>
-              <div class="figure" id="tags">
-                <span class="label">Tags deleted</span>
-                <span class="value">
-                  <Count value={totals.tags} />
-                </span>
-              </div>
-              <div class="figure" id="manifests">
-                <span class="label">Manifests deleted</span>
-                <span class="value">
-                  <Count value={totals.manifests} />
-                </span>
-              </div>
-              <div class="figure" id="kept_tags">
-                <span class="label">Tags kept</span>
-                <span class="value">
-                  <Count value={totals.kept_tags} />
-                </span>
-              </div>
-            </div>
+          <Section id="totals" title="The whole plan" href={plan.href}>
+            <Figures
+              figures={[
+                { id: "reclaimable_bytes", label: "Garbage collection gets back", value: <Bytes value={totals.reclaimable_bytes} /> },
+                { id: "tags", label: "Tags deleted", value: <Count value={totals.tags} /> },
+                { id: "manifests", label: "Manifests deleted", value: <Count value={totals.manifests} /> },
+                { id: "kept_tags", label: "Tags kept", value: <Count value={totals.kept_tags} /> },
+              ]}
+            />
             <p class="note">
               {query.registry ? (
                 <a
@@ -118,11 +98,8 @@ export async function Cleanup({ read, query }: { read: Read; query: Given }) {
               )}{" "}
               regstat itself never deletes anything in the registry.
             </p>
-          </section>
-          <section>
-            <h2>
-              Per repository <ReportLink href={repositories.href} />
-            </h2>
+          </Section>
+          <Section title="Per repository" href={repositories.href}>
             <Table
               id="cleanup-repositories"
               rows={repositories.rows}
@@ -134,11 +111,8 @@ export async function Cleanup({ read, query }: { read: Read; query: Given }) {
                 bytes("Gets back alone", "reclaimable_bytes"),
               ]}
             />
-          </section>
-          <section>
-            <h2>
-              What it deletes <ReportLink href={plan.href} />
-            </h2>
+          </Section>
+          <Section title="What it deletes" href={plan.href}>
             <Table id="cleanup" rows={plan.rows} columns={planColumns} />
             {plan.rows.length ? null : <p class="none">The rule deletes nothing.</p>}
             <Pager
@@ -146,7 +120,7 @@ export async function Cleanup({ read, query }: { read: Read; query: Given }) {
               query={{ ...rule, ...scope, limit: query.limit, cursor: query.cursor }}
               next={plan.next_cursor}
             />
-          </section>
+          </Section>
         </>
       )}
     </Layout>

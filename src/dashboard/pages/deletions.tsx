@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { Layout, Pager, ReportLink, ScopeFields } from "../layout.tsx";
+import { Layout, Pager, ScopeFields, Section } from "../layout.tsx";
 import type { Given, Read } from "../read.ts";
 import { digest, repository, Table, text, when } from "../table.tsx";
 
@@ -22,10 +22,7 @@ export async function Deletions({ read, query }: { read: Read; query: Given }) {
         <ScopeFields query={query} />
         <button type="submit">Show</button>
       </form>
-      <section>
-        <h2>
-          Deletions <ReportLink href={answer.href} />
-        </h2>
+      <Section title="Deletions" href={answer.href}>
         <Table
           id="deletions"
           rows={answer.rows}
@@ -40,7 +37,7 @@ export async function Deletions({ read, query }: { read: Read; query: Given }) {
         />
         {answer.rows.length ? null : <p class="none">Nothing was deleted.</p>}
         <Pager path="/dashboard/deletions" query={{ ...given, limit: query.limit }} next={answer.next_cursor} />
-      </section>
+      </Section>
     </Layout>
   );
 }

@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
+import { Figures } from "../figures.tsx";
 import { Bytes } from "../format.tsx";
-import { Layout, ReportLink } from "../layout.tsx";
+import { Layout, Section } from "../layout.tsx";
 import type { Read } from "../read.ts";
 import { bytes, count, repository, Table, text, when } from "../table.tsx";
 import { ActivityChart } from "./activity-chart.tsx";
@@ -24,26 +25,12 @@ export async function Overview({ read }: { read: Read }) {
   const totals = storage.rows[0] ?? {};
   return (
     <Layout title="Overview" current="/">
-      <section id="storage">
-        <h2>
-          Storage <ReportLink href={storage.href} />
-        </h2>
-        <div class="figures">
-          {storageFigures.map(([column, label, help]) => (
-            <div class="figure" id={column}>
-              <span class="label">{label}</span>
-              <span class="value">
-                <Bytes value={totals[column]} />
-              </span>
-              <span class="help">{help}</span>
-            </div>
-          ))}
-        </div>
-      </section>
-      <section id="growth">
-        <h2>
-          Storage per day, last 30 days <ReportLink href={history.href} />
-        </h2>
+      <Section id="storage" title="Storage" href={storage.href}>
+        <Figures
+          figures={storageFigures.map(([column, label, help]) => ({ id: column, label, value: <Bytes value={totals[column]} />, help }))}
+        />
+      </Section>
+      <Section id="growth" title="Storage per day, last 30 days" href={history.href}>
         <HistoryChart
           label="Deduplicated, orphaned and untagged bytes at the end of each UTC day"
           rows={history.rows}
@@ -63,20 +50,14 @@ export async function Overview({ read }: { read: Read }) {
           ]}
           bytes={false}
         />
-      </section>
-      <section id="largest">
-        <h2>
-          Largest repositories <ReportLink href={largest.href} />
-        </h2>
+      </Section>
+      <Section id="largest" title="Largest repositories" href={largest.href}>
         <Table
           rows={largest.rows}
           columns={[repository(), bytes("Bytes", "bytes"), bytes("Only here", "exclusive_bytes"), bytes("Shared", "shared_bytes")]}
         />
-      </section>
-      <section id="registries">
-        <h2>
-          Registries <ReportLink href={registries.href} />
-        </h2>
+      </Section>
+      <Section id="registries" title="Registries" href={registries.href}>
         <Table
           rows={registries.rows}
           columns={[
@@ -89,13 +70,10 @@ export async function Overview({ read }: { read: Read }) {
           ]}
         />
         {registries.rows.length ? null : <p class="none">No events received yet.</p>}
-      </section>
-      <section id="activity">
-        <h2>
-          Activity per day, last 30 days <ReportLink href={activity.href} />
-        </h2>
+      </Section>
+      <Section id="activity" title="Activity per day, last 30 days" href={activity.href}>
         <ActivityChart rows={activity.rows} />
-      </section>
+      </Section>
     </Layout>
   );
 }

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Row } from "../../reports/run.ts";
-import { Layout, Pager, ReportLink, ScopeFields } from "../layout.tsx";
+import { Layout, Pager, ScopeFields, Section } from "../layout.tsx";
 import type { Given, Read } from "../read.ts";
 import { bytes, type Column, count, repositoryHref, Table, text, when } from "../table.tsx";
 
@@ -51,10 +51,7 @@ export async function Repositories({ read, query }: { read: Read; query: Given }
         <ScopeFields query={query} />
         <button type="submit">Show</button>
       </form>
-      <section>
-        <h2>
-          Repositories <ReportLink href={answer.href} />
-        </h2>
+      <Section title="Repositories" href={answer.href}>
         <p class="note">Pages follow the report's order (registry, then name); a column heading sorts the page shown.</p>
         <Table id="repositories" rows={rows} columns={[text("Registry", "registry"), ...headings]} />
         {rows.length ? null : <p class="none">No repository holds a live manifest.</p>}
@@ -63,7 +60,7 @@ export async function Repositories({ read, query }: { read: Read; query: Given }
           query={{ ...given, limit: query.limit, sort: query.sort, order: query.order }}
           next={answer.next_cursor}
         />
-      </section>
+      </Section>
     </Layout>
   );
 }

@@ -1,7 +1,8 @@
 /** @jsxImportSource hono/jsx */
 import { AppError } from "../../errors.ts";
+import { Figures } from "../figures.tsx";
 import { Bytes, Count, When } from "../format.tsx";
-import { Layout, Pager, ReportLink } from "../layout.tsx";
+import { Layout, Pager, Section } from "../layout.tsx";
 import type { Given, Read } from "../read.ts";
 import { ActivityChart } from "./activity-chart.tsx";
 import { HistoryChart } from "./history-chart.tsx";
@@ -27,57 +28,23 @@ export async function Repository({ read, query }: { read: Read; query: Given }) 
   const more = tags.length === images.rows.length ? images.next_cursor : null;
   return (
     <Layout title={`${registry}/${name}`} current="/dashboard/repositories">
-      <section id="summary">
-        <h2>
-          Holdings <ReportLink href={summary.href} />
-        </h2>
+      <Section id="summary" title="Holdings" href={summary.href}>
         {row ? (
-          <dl class="figures">
-            <div class="figure">
-              <dt class="label">Bytes (deduplicated)</dt>
-              <dd class="value" id="bytes">
-                <Bytes value={row.bytes} />
-              </dd>
-            </div>
-            <div class="figure">
-              <dt class="label">Tags</dt>
-              <dd class="value" id="tags">
-                <Count value={row.tags} />
-              </dd>
-            </div>
-            <div class="figure">
-              <dt class="label">Manifests</dt>
-              <dd class="value" id="manifests">
-                <Count value={row.manifests} />
-              </dd>
-            </div>
-            <div class="figure">
-              <dt class="label">Pulls</dt>
-              <dd class="value" id="pulls">
-                <Count value={row.pulls} />
-              </dd>
-            </div>
-            <div class="figure">
-              <dt class="label">Last push</dt>
-              <dd class="value">
-                <When value={row.last_push} />
-              </dd>
-            </div>
-            <div class="figure">
-              <dt class="label">Last pull</dt>
-              <dd class="value">
-                <When value={row.last_pull} />
-              </dd>
-            </div>
-          </dl>
+          <Figures
+            figures={[
+              { id: "bytes", label: "Bytes (deduplicated)", value: <Bytes value={row.bytes} /> },
+              { id: "tags", label: "Tags", value: <Count value={row.tags} /> },
+              { id: "manifests", label: "Manifests", value: <Count value={row.manifests} /> },
+              { id: "pulls", label: "Pulls", value: <Count value={row.pulls} /> },
+              { label: "Last push", value: <When value={row.last_push} /> },
+              { label: "Last pull", value: <When value={row.last_pull} /> },
+            ]}
+          />
         ) : (
           <p class="none">This repository holds no live manifest.</p>
         )}
-      </section>
-      <section id="growth">
-        <h2>
-          Bytes per day, last 30 days <ReportLink href={history.href} />
-        </h2>
+      </Section>
+      <Section id="growth" title="Bytes per day, last 30 days" href={history.href}>
         <HistoryChart
           label="Bytes at the end of each UTC day"
           rows={history.rows.filter((r) => r.repository === name)}
@@ -87,21 +54,15 @@ export async function Repository({ read, query }: { read: Read; query: Given }) 
           ]}
           bytes
         />
-      </section>
-      <section id="tags-section">
-        <h2>
-          Tags <ReportLink href={images.href} />
-        </h2>
+      </Section>
+      <Section id="tags-section" title="Tags" href={images.href}>
         <ImagesTable id="tags" rows={tags} repositoryColumn={false} />
         <Pager path="/dashboard/repository" query={{ ...scope, limit: query.limit, cursor: query.cursor }} next={more} />
-      </section>
-      <section id="activity">
-        <h2>
-          Pushes and pulls per day, last 30 days <ReportLink href={activity.href} />
-        </h2>
+      </Section>
+      <Section id="activity" title="Pushes and pulls per day, last 30 days" href={activity.href}>
         <p class="note">Counted for every repository whose name starts with {name}.</p>
         <ActivityChart rows={activity.rows} />
-      </section>
+      </Section>
     </Layout>
   );
 }

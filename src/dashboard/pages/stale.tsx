@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { AppError } from "../../errors.ts";
-import { Layout, Pager, ReportLink, ScopeFields } from "../layout.tsx";
+import { Layout, Pager, ScopeFields, Section } from "../layout.tsx";
 import type { Given, Read } from "../read.ts";
 import { ImagesTable } from "./images-table.tsx";
 
@@ -49,14 +49,11 @@ export async function Stale({ read, query }: { read: Read; query: Given }) {
         <ScopeFields query={query} />
         <button type="submit">Show</button>
       </form>
-      <section>
-        <h2>
-          {questions[question]} {amount} {unit} <ReportLink href={answer.href} />
-        </h2>
+      <Section title={`${questions[question]} ${amount} ${unit}`} href={answer.href}>
         <ImagesTable id="stale" rows={answer.rows} idle={question === "not-pulled"} />
         {answer.rows.length ? null : <p class="none">No image matches.</p>}
         <Pager path="/dashboard/stale" query={{ question, amount, unit, ...scope, limit: query.limit }} next={answer.next_cursor} />
-      </section>
+      </Section>
     </Layout>
   );
 }
