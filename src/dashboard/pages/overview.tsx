@@ -1,11 +1,12 @@
 /** @jsxImportSource hono/jsx */
+
+import { ActivityChart } from "../activity-chart.tsx";
 import { Figures } from "../figures.tsx";
 import { Bytes } from "../format.tsx";
+import { HistoryChart } from "../history-chart.tsx";
 import { Layout, Section } from "../layout.tsx";
 import type { Read } from "../read.ts";
 import { bytes, count, repository, Table, text, when } from "../table.tsx";
-import { ActivityChart } from "./activity-chart.tsx";
-import { HistoryChart } from "./history-chart.tsx";
 
 const storageFigures = [
   ["deduplicated_bytes", "Stored (deduplicated)", "every blob and manifest once: what the registry's disk holds"],

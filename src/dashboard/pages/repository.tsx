@@ -1,12 +1,12 @@
 /** @jsxImportSource hono/jsx */
 import { AppError } from "../../errors.ts";
+import { ActivityChart } from "../activity-chart.tsx";
 import { Figures } from "../figures.tsx";
 import { Bytes, Count, When } from "../format.tsx";
+import { HistoryChart } from "../history-chart.tsx";
+import { ImagesTable } from "../images-table.tsx";
 import { Layout, Pager, Section } from "../layout.tsx";
 import type { Given, Read } from "../read.ts";
-import { ActivityChart } from "./activity-chart.tsx";
-import { HistoryChart } from "./history-chart.tsx";
-import { ImagesTable } from "./images-table.tsx";
 
 /**
  * One repository. The reports take a name prefix; the exact name sorts first among the names it starts,

@@ -1,8 +1,8 @@
 /** @jsxImportSource hono/jsx */
 import { AppError } from "../../errors.ts";
+import { ImagesTable } from "../images-table.tsx";
 import { Layout, Pager, ScopeFields, Section } from "../layout.tsx";
 import type { Given, Read } from "../read.ts";
-import { ImagesTable } from "./images-table.tsx";
 
 const questions = {
   "not-pulled": "Not pulled for",

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
-import type { Row } from "../../reports/run.ts";
-import { BarChart } from "../chart.tsx";
-import { grouped } from "../format.tsx";
+import type { Row } from "../reports/run.ts";
+import { BarChart } from "./chart.tsx";
+import { grouped } from "./format.tsx";
 
 /** The activity report's rows (newest day first) as bars: pushes, pulls and deletes per day. */
 export function ActivityChart({ rows }: { rows: Row[] }) {

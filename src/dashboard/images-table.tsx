@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
-import type { Row } from "../../reports/run.ts";
-import { bytes, type Column, count, digest, repository, Table, text, when } from "../table.tsx";
+import type { Row } from "../reports/run.ts";
+import { bytes, type Column, count, digest, repository, Table, text, when } from "./table.tsx";
 
 /** Rows of the images, older-than and not-pulled reports: one live tag each. */
 export function ImagesTable(props: { rows: Row[]; id: string; repositoryColumn?: boolean; idle?: boolean }) {

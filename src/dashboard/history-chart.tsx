@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
-import type { Row } from "../../reports/run.ts";
-import { LineChart } from "../chart.tsx";
-import { grouped, humanBytes } from "../format.tsx";
+import type { Row } from "../reports/run.ts";
+import { LineChart } from "./chart.tsx";
+import { grouped, humanBytes } from "./format.tsx";
 
 /** Lines of a history report's columns, oldest day first; days before anything was recorded are left out. */
 export function HistoryChart(props: { rows: Row[]; columns: [column: string, name: string][]; bytes: boolean; label: string }) {
