@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openPglite } from "../../src/db/pglite.ts";
 import { openPostgres } from "../../src/db/postgres.ts";
+import { selfSignedCertificate } from "../support/certificate.ts";
 import { freshPostgresDatabase } from "../support/db.ts";
 import { allFixtures, type Captured } from "../support/fixtures.ts";
 import { freePort } from "../support/free-port.ts";
@@ -145,28 +146,9 @@ describe("the executable, copied alone into an empty directory and run with an e
   test("healthcheck follows the server onto HTTPS with the same --tls-cert and --tls-key", async () => {
     const { dir, bin, cleanup } = installAlone(executable.path);
     cleanups.push(cleanup);
-    const made = Bun.spawnSync(
-      [
-        "openssl",
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=regstat.example",
-        "-keyout",
-        "key.pem",
-        "-out",
-        "cert.pem",
-      ],
-      { cwd: dir },
-    );
-    expect(made.exitCode).toBe(0);
+    const { cert, key } = selfSignedCertificate(dir);
     const port = freePort();
-    const tls = ["-port", String(port), "-tls-cert", join(dir, "cert.pem"), "-tls-key", join(dir, "key.pem")];
+    const tls = ["-port", String(port), "-tls-cert", cert, "-tls-key", key];
     const args = [...tls, "-pg-conn-str", await freshPostgres()];
     const running = await startExecutable(bin, { cwd: dir, args, port, https: true });
     expect(runExecutable(bin, ["healthcheck", ...tls], { cwd: dir }).exitCode).toBe(0);

@@ -5,46 +5,15 @@ import { join } from "node:path";
 import { parseConfig } from "../../src/config.ts";
 import { silentLogger } from "../../src/log.ts";
 import { type Running, startServer } from "../../src/server.ts";
+import { selfSignedCertificate } from "../support/certificate.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "regstat-tls-"));
 let server: Running;
 
 beforeAll(async () => {
-  const made = Bun.spawnSync(
-    [
-      "openssl",
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-    ],
-    { stderr: "pipe" },
-  );
-  expect(made.exitCode).toBe(0);
+  const { cert, key } = selfSignedCertificate(dir);
   const { config } = parseConfig(
-    [
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--data-dir",
-      join(dir, "data"),
-      "--tls-cert",
-      join(dir, "cert.pem"),
-      "--tls-key",
-      join(dir, "key.pem"),
-    ],
+    ["--host", "127.0.0.1", "--port", "0", "--data-dir", join(dir, "data"), "--tls-cert", cert, "--tls-key", key],
     {},
   );
   server = await startServer(config, silentLogger);
