@@ -11,7 +11,8 @@ import { migrations } from "../../src/sql.ts";
 // Everything a migration makes in the schema, as text: tables, columns, constraints, indexes, functions, views.
 const schemaOf = (db: Db) =>
   db.query(`
-    select 'column' as what, table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') as def
+    select 'column' as what,
+        table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') as def
       from information_schema.columns where table_schema = 'regstat'
     union all select 'constraint', conrelid::regclass || ' ' || pg_get_constraintdef(oid)
       from pg_constraint where connamespace = 'regstat'::regnamespace

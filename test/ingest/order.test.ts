@@ -95,8 +95,10 @@ const holdings = async (tx: Queryable) =>
       select repository, digest, pushed, pulled, pull_count from regstat.repository_manifests where deleted is null) r),
     'repository_blobs', (select json_agg(r order by r.repository, r.digest) from (
       select repository, digest, pushed, pulled, pull_count from regstat.repository_blobs where deleted is null) r),
-    'manifest_blob', (select json_agg(manifest_digest || '>' || blob_digest order by manifest_digest, blob_digest) from regstat.manifest_blob),
-    'manifest_children', (select json_agg(parent_digest || '>' || child_digest order by parent_digest, child_digest) from regstat.manifest_children)
+    'manifest_blob', (select json_agg(manifest_digest || '>' || blob_digest order by manifest_digest, blob_digest)
+      from regstat.manifest_blob),
+    'manifest_children', (select json_agg(parent_digest || '>' || child_digest order by parent_digest, child_digest)
+      from regstat.manifest_children)
   ) as held`)
   )[0]!.held;
 

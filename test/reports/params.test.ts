@@ -102,9 +102,9 @@ describe("report parameters, formats and the catalogue", () => {
     const lines = (await response.text()).trimEnd().split("\r\n");
     expect(lines[0]).toBe("registry,repository,tag,digest,media_type,size,pushed,pulled,pull_count");
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(
-      /^registry\.test:5000,team\/app,v1,sha256:[0-9a-f]{64},application\/vnd\.oci\.image\.manifest\.v1\+json,2345,\d{4}-\d\d-\d\dT[\d:.]+Z,\d{4}-\d\d-\d\dT[\d:.]+Z,1$/,
-    );
+    const time = String.raw`\d{4}-\d\d-\d\dT[\d:.]+Z`;
+    const image = String.raw`registry\.test:5000,team/app,v1,sha256:[0-9a-f]{64},application/vnd\.oci\.image\.manifest\.v1\+json,2345`;
+    expect(lines[1]).toMatch(new RegExp(`^${image},${time},${time},1$`));
   });
 
   test("activity: the counts kept as events are stored outlive the pruned event log", async () => {
