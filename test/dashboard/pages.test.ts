@@ -186,8 +186,8 @@ describe("the dashboard in a browser", () => {
     for (const key of ["bytes", "tags", "manifests", "pulls"])
       expect(await page.getAttribute(`#${key} data`, "value")).toBe(String(summary[key]));
     const images = await report(app, "images", { registry: HOST, repository: "team/app-03" });
-    expect(await column(page, "#tags", 1)).toEqual(images.rows.map((r: any) => r.tag));
-    expect(await column(page, "#tags", 3)).toEqual(images.rows.map((r: any) => String(r.size)));
+    expect(await column(page, "#tag-list", 1)).toEqual(images.rows.map((r: any) => r.tag));
+    expect(await column(page, "#tag-list", 3)).toEqual(images.rows.map((r: any) => String(r.size)));
     const history = (await report(app, "repository-history", { registry: HOST, repository: "team/app-03", days: 30 })).rows.filter(
       (r: any) => r.repository === "team/app-03",
     );
@@ -287,7 +287,7 @@ describe("the dashboard in a browser", () => {
     ]);
     await page.click(`a:text("${EVIL_REPOSITORY}")`);
     expect(await page.textContent("h1")).toBe(`${HOST}/${EVIL_REPOSITORY}`);
-    expect(await page.$$eval("#tags td:first-child", (cells) => cells.map((c) => c.textContent))).toEqual(["v2"]);
+    expect(await page.$$eval("#tag-list td:first-child", (cells) => cells.map((c) => c.textContent))).toEqual(["v2"]);
     expect(await page.$$("main script")).toEqual([]);
     expect(await page.evaluate("window.injected")).toBeUndefined();
     expect(page.errors).toEqual([]);

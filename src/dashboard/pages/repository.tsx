@@ -56,7 +56,7 @@ export async function Repository({ read, query }: { read: Read; query: Given }) 
         />
       </Section>
       <Section id="tags-section" title="Tags" href={images.href}>
-        <ImagesTable id="tags" rows={tags} repositoryColumn={false} />
+        <ImagesTable id="tag-list" rows={tags} repositoryColumn={false} />
         <Pager path="/dashboard/repository" query={{ ...scope, limit: query.limit, cursor: query.cursor }} next={more} />
       </Section>
       <Section id="activity" title="Pushes and pulls per day, last 30 days" href={activity.href}>
