@@ -4,7 +4,20 @@
 -- they copied both into arrays first and compared them, twice per upsert (its insert and its update each
 -- fire one), so a pull, which changes no holding and notes nothing, paid that for every row it touched.
 do $$
-declare t record;
+declare
+  t record;
+  -- One note query; %1$s is where its rows come from, each with was_there (a row from before the statement).
+  note constant text := $q$
+          with noted as (
+            insert into regstat.%2$s (txid, %3$s)
+            select txid_current(), %4$s from (%1$s) x
+            where %5$s
+            order by was_there desc
+            on conflict do nothing
+            returning 1
+          )
+          insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
+          on conflict do nothing;$q$;
 begin
   for t in select * from (values
     ('manifests', 'pending_manifests', 'digest', 'digest, size', 'digest', 'true'),
@@ -24,45 +37,19 @@ begin
       create or replace function regstat.note_%1$s() returns trigger
       language plpgsql set enable_hashjoin = on set jit = off as $body$
       begin
-        if tg_op = 'INSERT' then
-          with noted as (
-            insert into regstat.%2$s (txid, %3$s)
-            select txid_current(), %5$s from (select false as was_there, %4$s from new_rows) x
-            where %6$s
-            on conflict do nothing
-            returning 1
-          )
-          insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
-          on conflict do nothing;
-        elsif tg_op = 'DELETE' then
-          with noted as (
-            insert into regstat.%2$s (txid, %3$s)
-            select txid_current(), %5$s from (select true as was_there, %4$s from old_rows) x
-            where %6$s
-            on conflict do nothing
-            returning 1
-          )
-          insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
-          on conflict do nothing;
-        else
-          with noted as (
-            insert into regstat.%2$s (txid, %3$s)
-            select txid_current(), %5$s from (
-              select true as was_there, * from (select %4$s from old_rows except select %4$s from new_rows) g
-              union all
-              select false, * from (select %4$s from new_rows except select %4$s from old_rows) c
-            ) x
-            where %6$s
-            order by was_there desc
-            on conflict do nothing
-            returning 1
-          )
-          insert into regstat.pending_settle (txid) select txid_current() where exists (select 1 from noted)
-          on conflict do nothing;
+        if tg_op = 'INSERT' then %2$s
+        elsif tg_op = 'DELETE' then %3$s
+        else %4$s
         end if;
         return null;
       end $body$
-    $f$, t.tab, t.pending, t.cols, t.rel, t.picked, t.kept);
+    $f$, t.tab,
+      format(note, format('select false as was_there, %s from new_rows', t.rel), t.pending, t.cols, t.picked, t.kept),
+      format(note, format('select true as was_there, %s from old_rows', t.rel), t.pending, t.cols, t.picked, t.kept),
+      format(note, format(
+        'select true as was_there, * from (select %1$s from old_rows except select %1$s from new_rows) g '
+        'union all select false, * from (select %1$s from new_rows except select %1$s from old_rows) c', t.rel),
+        t.pending, t.cols, t.picked, t.kept));
   end loop;
 end $$;
 
