@@ -18,6 +18,7 @@ import m000014 from "../sql/migrations/000014_gc_hazards_index.sql" with { type:
 import m000015 from "../sql/migrations/000015_bounded_bookkeeping.sql" with { type: "text" };
 import m000016 from "../sql/migrations/000016_settle_speed.sql" with { type: "text" };
 import m000017 from "../sql/migrations/000017_ingest_speed.sql" with { type: "text" };
+import m000018 from "../sql/migrations/000018_registry_marks.sql" with { type: "text" };
 
 import classifyDeletes from "../sql/queries/classify_deletes.sql" with { type: "text" };
 import deleteTags from "../sql/queries/delete_tags.sql" with { type: "text" };
@@ -114,6 +115,7 @@ export const migrations = [
   { version: 15, name: "bounded_bookkeeping", text: m000015 },
   { version: 16, name: "settle_speed", text: m000016 },
   { version: 17, name: "ingest_speed", text: m000017 },
+  { version: 18, name: "registry_marks", text: m000018 },
 ];
 
 export const queries = {

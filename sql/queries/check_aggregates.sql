@@ -1,6 +1,6 @@
--- regstat check: each figure the settle keeps (migration 11) against the same figure computed from scratch
--- by the expected_* views, in plain SQL. One row per difference: the table, the row's key, the row as kept
--- and as expected (null: no such row). Notes left by a committed transaction are a difference too.
+-- regstat check: each figure the settle keeps (migrations 11 and 18) against the same figure computed from
+-- scratch by the expected_* views, in plain SQL. One row per difference: the table, the row's key, the row as
+-- kept and as expected (null: no such row). Notes left by a committed transaction are a difference too.
 select 'registry_totals' as figure, '{}'::jsonb as key, to_jsonb(a) as kept, to_jsonb(e) as expected
 from regstat.registry_totals a full join regstat.expected_registry_totals e on e.id = a.id
 where to_jsonb(a) is distinct from to_jsonb(e)
@@ -34,6 +34,13 @@ from regstat.missing_blobs a
 full join regstat.expected_missing_blobs e
   on e.registry = a.registry and e.repository = a.repository and e.digest = a.digest and e.manifest = a.manifest and e.blob = a.blob
 where a.registry is null or e.registry is null
+union all
+-- the marks a garbage collection finds (migration 18)
+select 'registry_marks', jsonb_build_object('registry', coalesce(a.registry, e.registry), 'digest', coalesce(a.digest, e.digest)),
+  to_jsonb(a), to_jsonb(e)
+from regstat.registry_marks a
+full join regstat.expected_registry_marks e on e.registry = a.registry and e.digest = a.digest
+where to_jsonb(a) is distinct from to_jsonb(e)
 union all
 select 'pending', jsonb_build_object('txid', txid), null, null from regstat.pending_settle
 union all
