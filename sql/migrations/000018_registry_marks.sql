@@ -88,3 +88,52 @@ select registry, target, count(*)::integer from (
   select h.registry, mb.blob_digest from held h join regstat.manifest_blob mb on mb.manifest_digest = h.digest
 ) x
 group by 1, 2;
+
+-- The bytes a garbage collection gets back per group of deletions, each group applied alone: a group is live
+-- (repository, manifest) rows of the registry (given as four arrays of one length: group, registry,
+-- repository, manifest digest; rows not live are left out), and a digest goes when that group's deletions
+-- take away all of its marks. Sizes: a manifest's own bytes, else a blob's, else what an index says of its
+-- platform (0 if unknown). The cleanup planner's one count of freed bytes: the whole plan (one group), a
+-- repository's part of it, a manifest deleted alone. A group that frees nothing has no row.
+-- It replaces migration 12's cleanup_reclaimable, which searched, for each blob a group marks, another live
+-- manifest of the registry marking it.
+drop function regstat.cleanup_reclaimable(text, text, text[]);
+create function regstat.cleanup_freed(groups text[], registries text[], repositories text[], digests text[])
+returns table (grp text, bytes bigint)
+language sql stable
+as $$
+with gone as (
+  select distinct g.grp, g.registry, g.repository, g.digest
+  from unnest(groups, registries, repositories, digests) as g (grp, registry, repository, digest)
+  join regstat.repository_manifests rm
+    on rm.registry = g.registry and rm.repository = g.repository and rm.digest = g.digest and rm.deleted is null
+),
+-- the marks each of them makes, as registry_marks counts them
+reached as (
+  select grp, registry, repository, digest, digest as target from gone
+  union
+  select g.grp, g.registry, g.repository, g.digest, c.child_digest
+  from gone g join regstat.manifest_children c on c.parent_digest = g.digest
+),
+taken as (
+  select grp, registry, target, count(*) as marks from (
+    select grp, registry, target from reached
+    union all
+    select g.grp, g.registry, mb.blob_digest from gone g join regstat.manifest_blob mb on mb.manifest_digest = g.digest
+  ) x
+  group by 1, 2, 3
+),
+-- first the few digests that go, then their sizes
+freed as materialized (
+  select t.grp, t.target
+  from taken t
+  join regstat.registry_marks k on k.registry = t.registry and k.digest = t.target
+  where k.marks = t.marks
+)
+select f.grp,
+  sum(coalesce(m.size, b.size, (select max(c.size) from regstat.manifest_children c where c.child_digest = f.target), 0))::bigint
+from freed f
+left join regstat.manifests m on m.digest = f.target
+left join regstat.blobs b on b.digest = f.target
+group by f.grp
+$$;
