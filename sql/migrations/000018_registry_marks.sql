@@ -47,29 +47,17 @@ end $$;
 create trigger settle_paths_marks after insert on regstat.settle_paths referencing new table as new_rows
   for each statement execute function regstat.settle_registry_marks();
 
--- A rebuild of every aggregate (migration 11) rebuilds these too.
-create or replace function regstat.rebuild_aggregates() returns void
+-- A rebuild of every aggregate (a TRUNCATE of a source table, migration 11) rebuilds these too: the settle
+-- calls rebuild_aggregates, which now does migration 11's rebuild and then this one.
+alter function regstat.rebuild_aggregates() rename to rebuild_live_aggregates;
+create function regstat.rebuild_aggregates() returns void
 language plpgsql
 set enable_seqscan = on set enable_hashjoin = on set enable_mergejoin = on
 as $$
 begin
-  delete from regstat.manifest_refs;
-  delete from regstat.blob_refs;
-  delete from regstat.repository_refs;
-  delete from regstat.repository_storage;
-  delete from regstat.missing_blobs;
+  perform regstat.rebuild_live_aggregates();
   delete from regstat.registry_marks;
-  insert into regstat.repository_refs select * from regstat.expected_repository_refs;
-  insert into regstat.manifest_refs select * from regstat.expected_manifest_refs;
-  insert into regstat.blob_refs select * from regstat.expected_blob_refs;
-  insert into regstat.repository_storage select * from regstat.expected_repository_storage;
-  insert into regstat.missing_blobs select * from regstat.expected_missing_blobs;
   insert into regstat.registry_marks select * from regstat.expected_registry_marks;
-  update regstat.registry_totals t set
-    blobs = e.blobs, blob_bytes = e.blob_bytes, blobs_of_unknown_size = e.blobs_of_unknown_size,
-    manifests = e.manifests, manifest_bytes = e.manifest_bytes, orphaned_blobs = e.orphaned_blobs,
-    orphaned_bytes = e.orphaned_bytes, untagged_bytes = e.untagged_bytes, summed_bytes = e.summed_bytes
-  from regstat.expected_registry_totals e;
 end $$;
 
 -- computed once for a database that already holds a registry: the view's paths, without the platforms' blobs
