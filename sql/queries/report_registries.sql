@@ -2,31 +2,58 @@
 -- the per-day counts, which outlive the event log), its last day with an event, and what it holds now:
 -- repositories holding a live manifest, images (distinct manifests live tags point at) and live tags.
 -- A registry known only from its tags (a database adopted from the original program) has no days.
+-- The registries are walked one index probe each in the tags and in the per-day counts (a loose index scan,
+-- migration 19's activity_daily_registry_registry_idx); each one's tags are read once, in digest order
+-- (tags_registry_manifest_idx, which holds the repository for a prefix), for its images and tags.
 -- $1 registry ('' = all), $2 repository prefix (for the counts), $3 the registry to start after, $4 page size.
-with known as (
-  select d.registry collate "C" as registry, min(d.day) as first_day, max(d.day) as last_day
-  from regstat.activity_daily_registry d
-  group by 1
+with recursive known as (
+  select least(
+    (
+      select t.registry collate "C" from regstat.tags t
+      where t.registry collate "C" between $1::text and case when $1::text = '' then chr(1114111) else $1::text end
+        and t.registry collate "C" > $3::text
+      order by t.registry collate "C" limit 1
+    ),
+    (
+      select d.registry collate "C" from regstat.activity_daily_registry d
+      where d.registry collate "C" between $1::text and case when $1::text = '' then chr(1114111) else $1::text end
+        and d.registry collate "C" > $3::text
+      order by d.registry collate "C" limit 1
+    )
+  ) as registry
   union all
-  select t.registry collate "C", null, null from regstat.tags t group by 1
+  select least(
+    (
+      select t.registry collate "C" from regstat.tags t
+      where t.registry collate "C" between $1::text and case when $1::text = '' then chr(1114111) else $1::text end
+        and t.registry collate "C" > k.registry
+      order by t.registry collate "C" limit 1
+    ),
+    (
+      select d.registry collate "C" from regstat.activity_daily_registry d
+      where d.registry collate "C" between $1::text and case when $1::text = '' then chr(1114111) else $1::text end
+        and d.registry collate "C" > k.registry
+      order by d.registry collate "C" limit 1
+    )
+  )
+  from known k
+  where k.registry is not null
 ),
 page as (
-  select k.registry, min(k.first_day) as first_day, max(k.last_day) as last_day
-  from known k
-  where k.registry between $1::text and case when $1::text = '' then chr(1114111) else $1::text end
-    and k.registry > $3::text
-  group by k.registry
-  order by k.registry
-  limit $4
+  select k.registry from known k where k.registry is not null limit $4
 )
 select
   p.registry,
-  to_char(p.first_day, 'YYYY-MM-DD') as watched_since,
-  to_char(p.last_day, 'YYYY-MM-DD') as last_active,
+  to_char(
+    (select min(d.day) from regstat.activity_daily_registry d where d.registry collate "C" = p.registry), 'YYYY-MM-DD'
+  ) as watched_since,
+  to_char(
+    (select max(d.day) from regstat.activity_daily_registry d where d.registry collate "C" = p.registry), 'YYYY-MM-DD'
+  ) as last_active,
   (
     select count(*) from (
-      select distinct rm.repository from regstat.repository_manifests rm
-      where rm.registry = p.registry and rm.deleted is null
+      select distinct rm.repository collate "C" from regstat.repository_manifests rm
+      where rm.registry collate "C" = p.registry and rm.deleted is null
         and rm.repository collate "C" >= $2::text and rm.repository collate "C" < $2::text || chr(1114111)
     ) r
   ) as repositories,
@@ -37,7 +64,7 @@ from page p
 cross join lateral (
   select count(distinct t.manifest_digest) as images, count(*) as tags
   from regstat.tags t
-  where t.registry = p.registry
+  where t.registry collate "C" = p.registry
     and t.repository collate "C" >= $2::text and t.repository collate "C" < $2::text || chr(1114111)
 ) tagged
 order by p.registry
