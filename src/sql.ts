@@ -19,7 +19,7 @@ import m000015 from "../sql/migrations/000015_bounded_bookkeeping.sql" with { ty
 import m000016 from "../sql/migrations/000016_settle_speed.sql" with { type: "text" };
 import m000017 from "../sql/migrations/000017_ingest_speed.sql" with { type: "text" };
 import m000018 from "../sql/migrations/000018_registry_marks.sql" with { type: "text" };
-import m000019 from "../sql/migrations/000019_registries_report_indexes.sql" with { type: "text" };
+import m000019 from "../sql/migrations/000019_registry_counts.sql" with { type: "text" };
 
 import classifyDeletes from "../sql/queries/classify_deletes.sql" with { type: "text" };
 import deleteTags from "../sql/queries/delete_tags.sql" with { type: "text" };
@@ -117,7 +117,7 @@ export const migrations = [
   { version: 16, name: "settle_speed", text: m000016 },
   { version: 17, name: "ingest_speed", text: m000017 },
   { version: 18, name: "registry_marks", text: m000018 },
-  { version: 19, name: "registries_report_indexes", text: m000019 },
+  { version: 19, name: "registry_counts", text: m000019 },
 ];
 
 export const queries = {

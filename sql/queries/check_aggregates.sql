@@ -87,4 +87,21 @@ full join (
 ) e on e.registry = a.registry and e.repository = a.repository
 -- an emptied repository's last row says 0 bytes
 where to_jsonb(a) is distinct from to_jsonb(e) and not (e.registry is null and a.bytes = 0 and a.exclusive_bytes = 0)
+union all
+-- the registries report's counts (migration 19)
+select 'registry_tagged', jsonb_build_object('registry', coalesce(a.registry, e.registry), 'digest', coalesce(a.digest, e.digest)),
+  to_jsonb(a), to_jsonb(e)
+from regstat.registry_tagged a full join regstat.expected_registry_tagged e on e.registry = a.registry and e.digest = a.digest
+where to_jsonb(a) is distinct from to_jsonb(e)
+union all
+select 'registry_repositories', coalesce(to_jsonb(a), to_jsonb(e)), to_jsonb(a), to_jsonb(e)
+from regstat.registry_repositories a
+full join regstat.expected_registry_repositories e on e.registry = a.registry and e.repository = a.repository
+where a.registry is null or e.registry is null
+union all
+select 'registry_counts', jsonb_build_object('registry', coalesce(a.registry, e.registry)), to_jsonb(a), to_jsonb(e)
+from regstat.registry_counts a full join regstat.expected_registry_counts e on e.registry = a.registry
+where to_jsonb(a) is distinct from to_jsonb(e)
+union all
+select 'pending', jsonb_build_object('txid', txid), null, null from regstat.pending_registry_counts
 order by 1, 2

@@ -3,8 +3,8 @@
 -- repositories holding a live manifest, images (distinct manifests live tags point at) and live tags.
 -- A registry known only from its tags (a database adopted from the original program) has no days.
 -- The registries are walked one index probe each in the tags and in the per-day counts (a loose index scan,
--- migration 19's activity_daily_registry_registry_idx); each one's tags are read once, in digest order
--- (tags_registry_manifest_idx, which holds the repository for a prefix), for its images and tags.
+-- migration 19's activity_daily_registry_registry_idx). Their counts are kept (registry_counts, migration 19);
+-- with a repository prefix they are counted from the prefix's tags and live manifests.
 -- $1 registry ('' = all), $2 repository prefix (for the counts), $3 the registry to start after, $4 page size.
 with recursive known as (
   select least(
@@ -50,21 +50,25 @@ select
   to_char(
     (select max(d.day) from regstat.activity_daily_registry d where d.registry collate "C" = p.registry), 'YYYY-MM-DD'
   ) as last_active,
-  (
+  -- over the whole registry the counts migration 19 keeps; for a repository prefix, its tags and live manifests
+  case when $2::text = '' then coalesce(c.repositories, 0) else (
     select count(*) from (
       select distinct rm.repository collate "C" from regstat.repository_manifests rm
       where rm.registry collate "C" = p.registry and rm.deleted is null
         and rm.repository collate "C" >= $2::text and rm.repository collate "C" < $2::text || chr(1114111)
     ) r
-  ) as repositories,
-  tagged.images,
-  tagged.tags,
+  ) end as repositories,
+  case when $2::text = '' then coalesce(c.images, 0) else (
+    select count(distinct t.manifest_digest) from regstat.tags t
+    where t.registry collate "C" = p.registry
+      and t.repository collate "C" >= $2::text and t.repository collate "C" < $2::text || chr(1114111)
+  ) end as images,
+  case when $2::text = '' then coalesce(c.tags, 0) else (
+    select count(*) from regstat.tags t
+    where t.registry collate "C" = p.registry
+      and t.repository collate "C" >= $2::text and t.repository collate "C" < $2::text || chr(1114111)
+  ) end as tags,
   jsonb_build_array(p.registry) as cursor_key
 from page p
-cross join lateral (
-  select count(distinct t.manifest_digest) as images, count(*) as tags
-  from regstat.tags t
-  where t.registry collate "C" = p.registry
-    and t.repository collate "C" >= $2::text and t.repository collate "C" < $2::text || chr(1114111)
-) tagged
+left join regstat.registry_counts c on c.registry = p.registry
 order by p.registry

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { checkAggregates, describeDifference } from "../../src/aggregates/check.ts";
 import type { Db } from "../../src/db/db.ts";
 import { testApp } from "../support/app.ts";
 import { expectConsistent } from "../support/check.ts";
@@ -67,4 +68,53 @@ test("one registry, and the counts of a repository prefix", async () => {
   expect((await report(app, "registries", { registry: "b.example" })).rows).toEqual([b]);
   expect((await report(app, "registries", { registry: "a.example" })).rows).toEqual([a]);
   expect((await report(app, "registries", { repository: "team/" })).rows).toEqual([a, { ...b, repositories: 1, images: 2, tags: 3 }, c, d]);
+});
+
+test("the kept counts follow each change, in the transaction that makes it", async () => {
+  await db.transaction(async (tx) => {
+    // a tag moved to the image another tag names, one deleted, one named nothing
+    await tx.query("update regstat.tags set manifest_digest = $1 where name = 'b.example/team/app:v2'", [M1]);
+    await tx.query("delete from regstat.tags where name = 'b.example/zoo/app:v1'");
+    await tx.query("update regstat.tags set manifest_digest = null where name = 'c.example/team/app:v1'");
+    // zoo/app's only manifest deleted, team/app keeps one of its two
+    await tx.query(
+      "update regstat.repository_manifests set deleted = now() where registry = 'b.example' and (repository = 'zoo/app' or digest = $1)",
+      [M2],
+    );
+    // pulls change no count
+    await tx.query("update regstat.tags set pulled = now(), pull_count = pull_count + 1");
+  });
+  expect((await report(app, "registries")).rows).toEqual([a, { ...b, repositories: 1, images: 2, tags: 3 }, { ...c, images: 0 }, d]);
+  await expectConsistent(db);
+
+  await db.transaction(async (tx) => {
+    await tx.query("update regstat.repository_manifests set deleted = null where registry = 'b.example'");
+    await tx.query("update regstat.tags set registry = 'a.example' where registry = 'c.example'");
+  });
+  expect((await report(app, "registries")).rows).toEqual([
+    { ...a, tags: 1 },
+    { ...b, repositories: 2, images: 2, tags: 3 },
+    { ...c, images: 0, tags: 0 },
+    d,
+  ]);
+  await expectConsistent(db);
+});
+
+test("a TRUNCATE recounts everything at commit", async () => {
+  await db.exec("truncate regstat.tags cascade");
+  // b.example was known from its tags only
+  expect((await report(app, "registries")).rows.map((r: any) => [r.registry, r.repositories, r.images, r.tags])).toEqual([
+    ["a.example", 0, 0, 0],
+    ["c.example", 1, 0, 0],
+    ["d.example", 0, 0, 0],
+  ]);
+  await expectConsistent(db);
+});
+
+test("regstat check reports a kept count that differs from its recount", async () => {
+  await db.query("update regstat.registry_counts set tags = tags + 1 where registry = 'b.example'");
+  const differences = (await checkAggregates(db)).map(describeDifference);
+  await db.query("update regstat.registry_counts set tags = tags - 1 where registry = 'b.example'");
+  expect(differences).toEqual(["registry_counts registry=b.example: tags 1, expected 0"]);
+  await expectConsistent(db);
 });
