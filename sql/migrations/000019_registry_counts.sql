@@ -76,52 +76,83 @@ create unlogged table regstat.pending_registry_repositories (
   txid bigint, registry text, repository text, primary key (txid, registry, repository)
 );
 
--- `gone` holds the rows before the statement, `came` after: a key is noted where their multisets differ
+-- Each operation reads its transition tables directly (migration 17 says why); an update notes a key where the
+-- rows before and after the statement differ in it.
 create function regstat.note_registry_tagged() returns trigger
-language plpgsql as $$
-declare gone regstat.tags[] := '{}'; came regstat.tags[] := '{}';
+language plpgsql set jit = off as $$
 begin
-  if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
-  if tg_op <> 'DELETE' then came := array(select n from new_rows n); end if;
-  with changed as (
-    (select registry, coalesce(manifest_digest, '') as digest from unnest(gone)
-     except all select registry, coalesce(manifest_digest, '') from unnest(came))
-    union all
-    (select registry, coalesce(manifest_digest, '') from unnest(came)
-     except all select registry, coalesce(manifest_digest, '') from unnest(gone))
-  ),
-  noted as (
-    insert into regstat.pending_registry_tagged (txid, registry, digest)
-    select distinct txid_current(), registry, digest from changed where registry is not null
-    on conflict do nothing
-    returning 1
-  )
-  insert into regstat.pending_registry_counts (txid) select txid_current() where exists (select 1 from noted)
-  on conflict do nothing;
+  if tg_op = 'INSERT' then
+    with noted as (
+      insert into regstat.pending_registry_tagged (txid, registry, digest)
+      select distinct txid_current(), registry, coalesce(manifest_digest, '') from new_rows where registry is not null
+      on conflict do nothing
+      returning 1
+    )
+    insert into regstat.pending_registry_counts (txid) select txid_current() where exists (select 1 from noted)
+    on conflict do nothing;
+  elsif tg_op = 'DELETE' then
+    with noted as (
+      insert into regstat.pending_registry_tagged (txid, registry, digest)
+      select distinct txid_current(), registry, coalesce(manifest_digest, '') from old_rows where registry is not null
+      on conflict do nothing
+      returning 1
+    )
+    insert into regstat.pending_registry_counts (txid) select txid_current() where exists (select 1 from noted)
+    on conflict do nothing;
+  else
+    with changed as (
+      (select registry, coalesce(manifest_digest, '') as digest from old_rows except all select registry, coalesce(manifest_digest, '') as digest from new_rows)
+      union all
+      (select registry, coalesce(manifest_digest, '') as digest from new_rows except all select registry, coalesce(manifest_digest, '') as digest from old_rows)
+    ),
+    noted as (
+      insert into regstat.pending_registry_tagged (txid, registry, digest)
+      select distinct txid_current(), registry, digest from changed where registry is not null
+      on conflict do nothing
+      returning 1
+    )
+    insert into regstat.pending_registry_counts (txid) select txid_current() where exists (select 1 from noted)
+    on conflict do nothing;
+  end if;
   return null;
 end $$;
 
 create function regstat.note_registry_repositories() returns trigger
-language plpgsql as $$
-declare gone regstat.repository_manifests[] := '{}'; came regstat.repository_manifests[] := '{}';
+language plpgsql set jit = off as $$
 begin
-  if tg_op <> 'INSERT' then gone := array(select o from old_rows o); end if;
-  if tg_op <> 'DELETE' then came := array(select n from new_rows n); end if;
-  with changed as (
-    (select registry, repository, deleted is null as live from unnest(gone)
-     except all select registry, repository, deleted is null from unnest(came))
-    union all
-    (select registry, repository, deleted is null from unnest(came)
-     except all select registry, repository, deleted is null from unnest(gone))
-  ),
-  noted as (
-    insert into regstat.pending_registry_repositories (txid, registry, repository)
-    select distinct txid_current(), registry, repository from changed where registry is not null and repository is not null
-    on conflict do nothing
-    returning 1
-  )
-  insert into regstat.pending_registry_counts (txid) select txid_current() where exists (select 1 from noted)
-  on conflict do nothing;
+  if tg_op = 'INSERT' then
+    with noted as (
+      insert into regstat.pending_registry_repositories (txid, registry, repository)
+      select distinct txid_current(), registry, repository from new_rows where registry is not null and repository is not null
+      on conflict do nothing
+      returning 1
+    )
+    insert into regstat.pending_registry_counts (txid) select txid_current() where exists (select 1 from noted)
+    on conflict do nothing;
+  elsif tg_op = 'DELETE' then
+    with noted as (
+      insert into regstat.pending_registry_repositories (txid, registry, repository)
+      select distinct txid_current(), registry, repository from old_rows where registry is not null and repository is not null
+      on conflict do nothing
+      returning 1
+    )
+    insert into regstat.pending_registry_counts (txid) select txid_current() where exists (select 1 from noted)
+    on conflict do nothing;
+  else
+    with changed as (
+      (select registry, repository, deleted is null as live from old_rows except all select registry, repository, deleted is null as live from new_rows)
+      union all
+      (select registry, repository, deleted is null as live from new_rows except all select registry, repository, deleted is null as live from old_rows)
+    ),
+    noted as (
+      insert into regstat.pending_registry_repositories (txid, registry, repository)
+      select distinct txid_current(), registry, repository from changed where registry is not null and repository is not null
+      on conflict do nothing
+      returning 1
+    )
+    insert into regstat.pending_registry_counts (txid) select txid_current() where exists (select 1 from noted)
+    on conflict do nothing;
+  end if;
   return null;
 end $$;
 
@@ -151,7 +182,10 @@ end $$;
 
 -- At commit: each noted key recounted from its own index range, the registries moved by the difference.
 create function regstat.settle_registry_counts() returns trigger
-language plpgsql set jit = off as $$
+language plpgsql
+-- a handful of keys against large tables: index probes, as migration 11's settle (which says why)
+set enable_seqscan = off set enable_hashjoin = on set enable_mergejoin = on set jit = off
+as $$
 declare
   tx bigint := txid_current();
   must_rebuild boolean;
@@ -168,14 +202,14 @@ begin
       where p.txid = tx
     ),
     recounted as (
-      select k.registry, k.digest, coalesce(r.tags, 0) as was,
+      select k.registry, k.digest,
+        coalesce((select r.tags from regstat.registry_tagged r where r.registry = k.registry and r.digest = k.digest), 0) as was,
         case when k.digest = '' then (
           select count(*) from regstat.tags t where t.registry collate "C" = k.registry and t.manifest_digest is null
         ) else (
           select count(*) from regstat.tags t where t.registry collate "C" = k.registry and t.manifest_digest = k.digest
         ) end::integer as now
       from keys k
-      left join regstat.registry_tagged r on r.registry = k.registry and r.digest = k.digest
     ),
     gone as (
       delete from regstat.registry_tagged r using recounted c
