@@ -254,6 +254,15 @@ describe("the cleanup planner", () => {
       ["team/multi", "untagged_platform", INDEX, [amd.digest, arm.digest].sort()[1]],
       ["team/old", "missing_blob", gone.digest, gone.blobs[0]![0]],
     ]);
+    // pages of one give the same rows in the same order, across both kinds of hazard
+    const paged = [];
+    let cursor: string | null | undefined;
+    do {
+      const page = await report(app, "gc-hazards", { limit: 1, ...(cursor ? { cursor } : {}) });
+      paged.push(...page.rows);
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(paged).toEqual(rows);
     // a tag on a platform takes it off the list
     await deliver(app, tagAgain("team/multi", amd, "amd64", 0));
     const after = await report(app, "gc-hazards", { repository: "team/multi" });
