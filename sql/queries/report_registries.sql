@@ -58,17 +58,16 @@ select
         and rm.repository collate "C" >= $2::text and rm.repository collate "C" < $2::text || chr(1114111)
     ) r
   ) end as repositories,
-  case when $2::text = '' then coalesce(c.images, 0) else (
-    select count(distinct t.manifest_digest) from regstat.tags t
-    where t.registry collate "C" = p.registry
-      and t.repository collate "C" >= $2::text and t.repository collate "C" < $2::text || chr(1114111)
-  ) end as images,
-  case when $2::text = '' then coalesce(c.tags, 0) else (
-    select count(*) from regstat.tags t
-    where t.registry collate "C" = p.registry
-      and t.repository collate "C" >= $2::text and t.repository collate "C" < $2::text || chr(1114111)
-  ) end as tags,
+  case when $2::text = '' then coalesce(c.images, 0) else tagged.images end as images,
+  case when $2::text = '' then coalesce(c.tags, 0) else tagged.tags end as tags,
   jsonb_build_array(p.registry) as cursor_key
 from page p
 left join regstat.registry_counts c on c.registry = p.registry
+-- one pass over the prefix's tags, and none without a prefix (a constant false filter)
+cross join lateral (
+  select count(distinct t.manifest_digest) as images, count(*) as tags
+  from regstat.tags t
+  where $2::text <> '' and t.registry collate "C" = p.registry
+    and t.repository collate "C" >= $2::text and t.repository collate "C" < $2::text || chr(1114111)
+) tagged
 order by p.registry
