@@ -76,86 +76,6 @@ create unlogged table regstat.pending_registry_repositories (
   txid bigint, registry text, repository text, primary key (txid, registry, repository)
 );
 
--- Each operation reads its transition tables directly (migration 17 says why); an update notes a key where the
--- rows before and after the statement differ in it.
-create function regstat.note_registry_tagged() returns trigger
-language plpgsql set jit = off as $$
-begin
-  if tg_op = 'INSERT' then
-    with noted as (
-      insert into regstat.pending_registry_tagged (txid, registry, digest)
-      select distinct txid_current(), registry, coalesce(manifest_digest, '') from new_rows where registry is not null
-      on conflict do nothing
-      returning 1
-    )
-    insert into regstat.pending_registry_counts (txid) select txid_current() where exists (select 1 from noted)
-    on conflict do nothing;
-  elsif tg_op = 'DELETE' then
-    with noted as (
-      insert into regstat.pending_registry_tagged (txid, registry, digest)
-      select distinct txid_current(), registry, coalesce(manifest_digest, '') from old_rows where registry is not null
-      on conflict do nothing
-      returning 1
-    )
-    insert into regstat.pending_registry_counts (txid) select txid_current() where exists (select 1 from noted)
-    on conflict do nothing;
-  else
-    with changed as (
-      (select registry, coalesce(manifest_digest, '') as digest from old_rows except all select registry, coalesce(manifest_digest, '') as digest from new_rows)
-      union all
-      (select registry, coalesce(manifest_digest, '') as digest from new_rows except all select registry, coalesce(manifest_digest, '') as digest from old_rows)
-    ),
-    noted as (
-      insert into regstat.pending_registry_tagged (txid, registry, digest)
-      select distinct txid_current(), registry, digest from changed where registry is not null
-      on conflict do nothing
-      returning 1
-    )
-    insert into regstat.pending_registry_counts (txid) select txid_current() where exists (select 1 from noted)
-    on conflict do nothing;
-  end if;
-  return null;
-end $$;
-
-create function regstat.note_registry_repositories() returns trigger
-language plpgsql set jit = off as $$
-begin
-  if tg_op = 'INSERT' then
-    with noted as (
-      insert into regstat.pending_registry_repositories (txid, registry, repository)
-      select distinct txid_current(), registry, repository from new_rows where registry is not null and repository is not null
-      on conflict do nothing
-      returning 1
-    )
-    insert into regstat.pending_registry_counts (txid) select txid_current() where exists (select 1 from noted)
-    on conflict do nothing;
-  elsif tg_op = 'DELETE' then
-    with noted as (
-      insert into regstat.pending_registry_repositories (txid, registry, repository)
-      select distinct txid_current(), registry, repository from old_rows where registry is not null and repository is not null
-      on conflict do nothing
-      returning 1
-    )
-    insert into regstat.pending_registry_counts (txid) select txid_current() where exists (select 1 from noted)
-    on conflict do nothing;
-  else
-    with changed as (
-      (select registry, repository, deleted is null as live from old_rows except all select registry, repository, deleted is null as live from new_rows)
-      union all
-      (select registry, repository, deleted is null as live from new_rows except all select registry, repository, deleted is null as live from old_rows)
-    ),
-    noted as (
-      insert into regstat.pending_registry_repositories (txid, registry, repository)
-      select distinct txid_current(), registry, repository from changed where registry is not null and repository is not null
-      on conflict do nothing
-      returning 1
-    )
-    insert into regstat.pending_registry_counts (txid) select txid_current() where exists (select 1 from noted)
-    on conflict do nothing;
-  end if;
-  return null;
-end $$;
-
 create function regstat.note_registry_truncate() returns trigger
 language plpgsql as $$
 begin
@@ -164,19 +84,52 @@ begin
   return null;
 end $$;
 
+-- One note function per table, each operation reading its transition tables directly (migration 17 says why):
+-- `cols` are the columns a count depends on, an update notes the `keys` whose rows before and after differ.
 do $$
-declare t text;
+declare
+  t record;
+  note constant text := $n$
+        with changed as (%s),
+        noted as (
+          insert into regstat.%s (txid, %s) select distinct txid_current(), %s from changed where %s
+          on conflict do nothing
+          returning 1
+        )
+        insert into regstat.pending_registry_counts (txid) select txid_current() where exists (select 1 from noted)
+        on conflict do nothing;$n$;
 begin
-  foreach t in array array['tags', 'repository_manifests'] loop
+  for t in select * from (values
+    ('tagged', 'tags', 'pending_registry_tagged', 'registry, digest',
+      $c$registry, coalesce(manifest_digest, '') as digest$c$, 'registry is not null'),
+    ('repositories', 'repository_manifests', 'pending_registry_repositories', 'registry, repository',
+      'registry, repository, deleted is null as live', 'registry is not null and repository is not null')
+  ) as x (name, tab, pending, keys, cols, kept)
+  loop
+    execute format($f$
+      create function regstat.note_registry_%s() returns trigger
+      language plpgsql set jit = off as $body$
+      begin
+        if tg_op = 'INSERT' then %s
+        elsif tg_op = 'DELETE' then %s
+        else %s
+        end if;
+        return null;
+      end $body$
+    $f$, t.name,
+      format(note, format('select %s from new_rows', t.cols), t.pending, t.keys, t.keys, t.kept),
+      format(note, format('select %s from old_rows', t.cols), t.pending, t.keys, t.keys, t.kept),
+      format(note, format('(select %1$s from old_rows except all select %1$s from new_rows)
+          union all (select %1$s from new_rows except all select %1$s from old_rows)', t.cols), t.pending, t.keys, t.keys, t.kept));
     execute format('create trigger %1$s_registry_counts_inserted after insert on regstat.%1$I referencing new table as new_rows
-      for each statement execute function regstat.note_registry_%2$s()', t, case t when 'tags' then 'tagged' else 'repositories' end);
+      for each statement execute function regstat.note_registry_%2$s()', t.tab, t.name);
     execute format('create trigger %1$s_registry_counts_updated after update on regstat.%1$I
       referencing old table as old_rows new table as new_rows
-      for each statement execute function regstat.note_registry_%2$s()', t, case t when 'tags' then 'tagged' else 'repositories' end);
+      for each statement execute function regstat.note_registry_%2$s()', t.tab, t.name);
     execute format('create trigger %1$s_registry_counts_deleted after delete on regstat.%1$I referencing old table as old_rows
-      for each statement execute function regstat.note_registry_%2$s()', t, case t when 'tags' then 'tagged' else 'repositories' end);
+      for each statement execute function regstat.note_registry_%2$s()', t.tab, t.name);
     execute format('create trigger %1$s_registry_counts_truncated after truncate on regstat.%1$I
-      for each statement execute function regstat.note_registry_truncate()', t);
+      for each statement execute function regstat.note_registry_truncate()', t.tab);
   end loop;
 end $$;
 
