@@ -13,6 +13,18 @@ export async function report(app: App, name: string, params: Record<string, stri
   return body;
 }
 
+/** Every row of a list report, read page after page by its next_cursor. */
+export async function allPages(app: App, name: string, params: Record<string, string | number> = {}) {
+  const rows = [];
+  let cursor: string | null | undefined;
+  do {
+    const page = await report(app, name, { ...params, ...(cursor ? { cursor } : {}) });
+    rows.push(...page.rows);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return rows;
+}
+
 /** Posts events one envelope each, in the order given, and checks each was stored (not a duplicate, not dead-lettered). */
 export async function deliver(app: App, ...events: unknown[]) {
   for (const event of events) {
