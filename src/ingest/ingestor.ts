@@ -69,9 +69,10 @@ export class Ingestor {
   }
 
   private async drain() {
-    while (this.queue.length) {
-      const group = this.takeGroup();
-      await this.commit(group);
+    for (;;) {
+      await arrivals();
+      if (!this.queue.length) return;
+      await this.commit(this.takeGroup());
     }
   }
 
@@ -206,5 +207,13 @@ function unreadable(d: DeadLetter): EventOutcome {
   const action = (d.event as { action?: unknown } | null)?.action;
   return { action: typeof action === "string" && isAction(action) ? action : "other", result: "dead_lettered", cause: "event" };
 }
+
+/**
+ * One turn of the event loop, so that the deliveries that came in meanwhile are read and join the next
+ * group. On PGlite a transaction runs on this thread and resolves through microtasks only: without the
+ * turn, the next group was taken before any waiting delivery was read, and every group held one envelope
+ * (32 senders got a transaction each, one after another).
+ */
+const arrivals = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const size = (w: Waiting) => w.batch.events.length + w.batch.dead.length;
