@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import type { Db } from "../../src/db/db.ts";
 import { openPostgres } from "../../src/db/postgres.ts";
 import { expectConsistent } from "../support/check.ts";
@@ -127,8 +127,12 @@ beforeAll(async () => {
   shared = openPostgres(cluster.url, { max: 2 });
   single = openPostgres(cluster.url.replace(/\/postgres$/, "/alone"), { max: 2 });
 });
+// Each test's three processes end with it: each may hold its pool's 10 connections, and the cluster
+// allows 60 (with concurrent deliveries grouped from the first, the third test's processes found it full).
+afterEach(async () => {
+  for (const p of processes.splice(0)) if (p.running()) await p.kill("SIGTERM");
+});
 afterAll(async () => {
-  for (const p of processes) if (p.running()) await p.kill("SIGTERM");
   await shared.close();
   await single.close();
   await cluster.destroy();
