@@ -17,6 +17,16 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
+/** Settings for the rest of a transaction (as `set local`), all of them in one round trip. */
+export function setLocal(tx: Queryable, settings: Record<string, string | number>): Promise<unknown> {
+  const names = Object.keys(settings);
+  const calls = names.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`);
+  return tx.query(
+    `select ${calls.join(", ")}`,
+    names.flatMap((name) => [name, String(settings[name])]),
+  );
+}
+
 // Both drivers parse these the same way, so a report answers the same JSON on either database:
 // byte counts and counts (int8, numeric) as numbers; 2^53 bytes is 8 PiB.
 export const INT8 = 20;

@@ -1,4 +1,4 @@
-import type { Queryable, Row } from "../db/db.ts";
+import { type Queryable, type Row, setLocal } from "../db/db.ts";
 import { badRequest } from "../errors.ts";
 import { queries } from "../sql.ts";
 import type { Values } from "./catalogue.ts";
@@ -57,8 +57,7 @@ export function planArgs(values: Values, window: Window): unknown[] {
  * spilled to disk, in many batches.
  */
 export async function preparePlan(tx: Queryable, values: Values) {
-  await tx.query("set local jit = off");
-  await tx.query("set local work_mem = '128MB'");
+  await setLocal(tx, { jit: "off", work_mem: "128MB" });
   for (const name of ["tag", "keep_tag"] as const) {
     const pattern = values[name];
     if (typeof pattern !== "string") continue;
@@ -112,9 +111,7 @@ export async function planTotals(tx: Queryable, values: Values): Promise<Totals>
   // The plan's rows are estimated at a few thousand where a registry-wide rule makes hundreds of thousands:
   // nested loops chosen for them probed an index per released digest, twice (sizes), and merge joins sorted
   // them again and again, and a million digests were counted by sorting them. Whole sets are hashed.
-  await tx.query("set local enable_nestloop = off");
-  await tx.query("set local enable_mergejoin = off");
-  await tx.query("set local enable_sort = off");
+  await setLocal(tx, { enable_nestloop: "off", enable_mergejoin: "off", enable_sort: "off" });
   const [totals] = await tx.query<Totals>(queries.cleanupTotals, planArgs(values, everything));
   return totals!;
 }

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import type { Db } from "../db/db.ts";
+import { type Db, type Queryable, setLocal } from "../db/db.ts";
 import { AppError, badRequest } from "../errors.ts";
 import { queries } from "../sql.ts";
 import { type Report, reports, reportsByName, type Values } from "./catalogue.ts";
@@ -78,19 +78,12 @@ export function parseParams(report: Report, given: Record<string, string>): { va
 export async function runReport(db: Db, name: string, given: Record<string, string>, options: RunOptions = {}): Promise<Answer> {
   const report = findReport(name);
   const { values, after, limit } = parseParams(report, given);
-  const { fetched, fields } = await db.transaction(
-    async (tx) => {
-      // A plan made for the parameters at hand: a generic plan of a prepared report can be far worse for
-      // some of them (a repository prefix or none, the first page or a deep one).
-      await tx.query("set local plan_cache_mode = force_custom_plan");
-      if (options.timeoutMs && db.kind === "postgres") await tx.query(`set local statement_timeout = ${Math.round(options.timeoutMs)}`);
-      const { rows: fetched, fields } = report.page
-        ? await report.page(tx, values, after, limit)
-        : { rows: await tx.query<Row>(report.sql!, report.args!(values, after, report.list ? limit + 1 : limit)), fields: {} };
-      return { fetched, fields };
-    },
-    { readOnly: true },
-  );
+  const { fetched, fields } = await readTransaction(db, options, async (tx) => {
+    const { rows: fetched, fields } = report.page
+      ? await report.page(tx, values, after, limit)
+      : { rows: await tx.query<Row>(report.sql!, report.args!(values, after, report.list ? limit + 1 : limit)), fields: {} };
+    return { fetched, fields };
+  });
   const page = report.list ? fetched.slice(0, limit) : fetched;
   const more = report.list && fetched.length > limit;
   const last = page.at(-1);
@@ -111,11 +104,19 @@ export async function runScript(db: Db, name: string, given: Record<string, stri
   const report = findReport(name);
   if (!report.script) throw invalid("format", `the ${report.name} report has no script format`, "json, csv or table");
   const { values } = parseParams(report, given);
+  return readTransaction(db, options, (tx) => report.script!(tx, values, given));
+}
+
+/** The read-only transaction a report is answered from, bounded by the report timeout on PostgreSQL. */
+function readTransaction<T>(db: Db, options: RunOptions, read: (tx: Queryable) => Promise<T>): Promise<T> {
   return db.transaction(
     async (tx) => {
-      await tx.query("set local plan_cache_mode = force_custom_plan");
-      if (options.timeoutMs && db.kind === "postgres") await tx.query(`set local statement_timeout = ${Math.round(options.timeoutMs)}`);
-      return report.script!(tx, values, given);
+      // A plan made for the parameters at hand: a generic plan of a prepared report can be far worse for
+      // some of them (a repository prefix or none, the first page or a deep one).
+      const settings: Record<string, string | number> = { plan_cache_mode: "force_custom_plan" };
+      if (options.timeoutMs && db.kind === "postgres") settings.statement_timeout = Math.round(options.timeoutMs);
+      await setLocal(tx, settings);
+      return read(tx);
     },
     { readOnly: true },
   );
