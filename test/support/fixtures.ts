@@ -7,7 +7,8 @@ import { join } from "node:path";
  */
 export const fixtureFolders = ["distribution-2.8.2", "distribution-3.0-derived"] as const;
 export type FixtureFolder = (typeof fixtureFolders)[number];
-const fixturesRoot = join(import.meta.dir, "../../../shared/fixtures");
+/** Beside the project (`../shared/fixtures`), or where REGSTAT_FIXTURES says: a clone made elsewhere. */
+const fixturesRoot = process.env.REGSTAT_FIXTURES || join(import.meta.dir, "../../../shared/fixtures");
 /** The history both folders hold: 01..03, one registry's in order. */
 export const fixtureNames = ["01-copy-mount-pull-delete", "02-multiarch-index-push", "03-push-without-references"] as const;
 
